@@ -12,8 +12,37 @@ export const CliUsage = createError<'AAP_ERR_CLI_USAGE', [string]>(
   'AAP_ERR_CLI_USAGE', '%s', 500, Error, false)
 
 // --- provider ---
+// Raised only through src/provider/failure.ts, which sets `endpoint` and, where known, the
+// provider's HTTP `status`, the RFC 6749 `error` and `errorDescription` (oauth4webapi's
+// ResponseBodyError). The session logic keeps a session on Unavailable (and its subclasses,
+// via the Base argument, as reply-from's timeouts) and ends it only on GrantInvalid (SPEC §7).
+export const ProviderUnavailable = createError<'AAP_ERR_PROVIDER_UNAVAILABLE', [string]>(
+  'AAP_ERR_PROVIDER_UNAVAILABLE', 'AIHubMix %s call failed', 502)
+export const ProviderTimeout = createError<'AAP_ERR_PROVIDER_TIMEOUT', [string]>(
+  'AAP_ERR_PROVIDER_TIMEOUT', 'AIHubMix %s call timed out', 504,
+  ProviderUnavailable as unknown as ErrorConstructor)
+export const ProviderBadResponse = createError<'AAP_ERR_PROVIDER_BAD_RESPONSE', [string, string]>(
+  'AAP_ERR_PROVIDER_BAD_RESPONSE', 'AIHubMix %s answered with an invalid response: %s', 502,
+  ProviderUnavailable as unknown as ErrorConstructor)
+export const ProviderRejected = createError<'AAP_ERR_PROVIDER_REJECTED', [string]>(
+  'AAP_ERR_PROVIDER_REJECTED', 'AIHubMix refused the %s request', 502)
+export const ProviderGrantInvalid = createError<'AAP_ERR_PROVIDER_GRANT_INVALID', [string]>(
+  'AAP_ERR_PROVIDER_GRANT_INVALID', 'AIHubMix %s: the grant is no longer valid', 401)
+
+// --- pages ---
+export const PagesInvalidOption = createError<'AAP_ERR_PAGES_INVALID_OPTION', [string]>(
+  'AAP_ERR_PAGES_INVALID_OPTION', 'invalid page option: %s', 500)
 
 // --- session ---
+// Every failure to reach the session store, whatever the cause (connection refused, command
+// timeout, no offline queue, a closed store): callers fail closed with 503 (SPEC §7). The
+// driver's error travels in `cause` for the log.
+export const StoreUnavailable = createError<'AAP_ERR_STORE_UNAVAILABLE', [{ cause: unknown }?]>(
+  'AAP_ERR_STORE_UNAVAILABLE', 'session store unavailable', 503)
+// createRedisClient/createRedisStore refuse settings they cannot use; raised at startup only.
+// The message never repeats a URL, which may hold a password.
+export const StoreConfigInvalid = createError<'AAP_ERR_STORE_CONFIG_INVALID', [string]>(
+  'AAP_ERR_STORE_CONFIG_INVALID', 'invalid session store settings: %s', 500)
 
 // --- routes ---
 

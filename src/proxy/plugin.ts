@@ -1,0 +1,101 @@
+// Proxying (SPEC §5): every path outside the proxy's own endpoints goes to the upstream through
+// @fastify/http-proxy, after the session gate in its preHandler. The path forwarded is the
+// normalized one the gate matched (app.ts rewrites request.url before routing).
+import { readFileSync } from 'node:fs'
+import httpProxy from '@fastify/http-proxy'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { AppContext } from '../routes/context.js'
+import { answerError, pathOf } from '../routes/replies.js'
+import { admit, lookupSession } from '../routes/require-session.js'
+import { ownOrigin } from '../routes/auth/sign-out.js'
+import { checkAccount, checkBalance } from '../rules/access.js'
+import { isAllowedWebsocketOrigin } from '../rules/origin.js'
+import { isSkipAuth } from '../rules/routes.js'
+import type { ActiveSession } from '../session/service.js'
+import { applyForwardedHeaders, buildIdentityHeaders } from './upstream-headers.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    identityHeaders?: Record<string, string>
+  }
+}
+
+export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promise<void> {
+  const { config } = ctx
+  const basePath = config.upstream.pathname.replace(/\/+$/, '')
+  const ca = config.upstreamCaFile === undefined ? undefined : readFileSync(config.upstreamCaFile)
+
+  function identityFor (active: ActiveSession): Record<string, string> {
+    const token = config.passAccessToken ? active.session.tokens.accessToken : undefined
+    return buildIdentityHeaders(active.session.user, token)
+  }
+
+  async function gate (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const found = await lookupSession(request, ctx)
+    if (isSkipAuth(request.method, pathOf(request.url), ctx.routeRules)) {
+      // §5: skipped routes need no session; identity only when a valid one happens to exist.
+      if (found.state === 'active' && checkAccount(found.session.user, ctx.accessPolicy).ok) {
+        request.auth = { userId: found.session.userId }
+        request.identityHeaders = identityFor(found)
+      }
+      return undefined
+    }
+    const active = await admit(request, reply, ctx, found)
+    if (active === undefined) return reply
+    const balance = checkBalance(active.session.user.balance_formatted, ctx.accessPolicy)
+    if (!balance.ok) {
+      return answerError(request, reply, ctx, { kind: 'insufficient_balance', topupUrl: ctx.paths.topup, ...(balance.balance === undefined ? {} : { balance: balance.balance }) },
+        { balance: balance.balance ?? null, topup_url: ctx.paths.topup })
+    }
+    if (request.headers.upgrade !== undefined &&
+      !isAllowedWebsocketOrigin(headerValue(request.headers.origin), ownOrigin(request), ctx.originPolicy)) {
+      request.log.info({ event: 'websocket_refused', reason: 'origin' }, 'cross-site websocket refused')
+      return answerError(request, reply, ctx, { kind: 'cross_site' })
+    }
+    request.identityHeaders = identityFor(active)
+    return undefined
+  }
+
+  await app.register(httpProxy, {
+    upstream: config.upstream.origin,
+    prefix: '/',
+    websocket: true,
+    config: { routeKind: 'proxy' },
+    preHandler: gate,
+    // The query travels exactly as the client wrote it (http-proxy would re-encode it).
+    handler: (request, reply, _dest, options) => reply.from(basePath + request.url, options),
+    undici: {
+      headersTimeout: config.upstreamTimeout,
+      // §5: a stream is never cut once its headers arrived (SSE may idle for long).
+      bodyTimeout: 0,
+      ...(ca === undefined ? {} : { connect: { ca } })
+    },
+    replyOptions: {
+      // Added here, after reply-from dropped Connection-listed headers, so a client cannot name
+      // X-User-Id in `Connection` to strip what the proxy adds.
+      rewriteRequestHeaders: (request, headers) => {
+        applyForwardedHeaders(headers, { remoteAddress: request.raw.socket.remoteAddress, protocol: request.protocol, host: request.host }, ctx.forwarding)
+        return request.identityHeaders === undefined ? headers : { ...headers, ...request.identityHeaders }
+      },
+      onError: (reply, { error }) => {
+        const timedOut = (error as { statusCode?: number }).statusCode === 504
+        const request = reply.request as FastifyRequest
+        request.log.warn({ event: 'upstream_error', err: error }, 'upstream request failed')
+        answerError(request, reply as FastifyReply, ctx, { kind: timedOut ? 'upstream_timeout' : 'upstream_unavailable' })
+      }
+    },
+    // http-proxy reads rewriteRequestHeaders from here although its types omit it.
+    wsClientOptions: {
+      ...(ca === undefined ? {} : { ca }),
+      rewriteRequestHeaders: (headers: Record<string, string>, request: FastifyRequest) => ({
+        ...headers,
+        ...(request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie }),
+        ...request.identityHeaders
+      })
+    } as Record<string, unknown>
+  })
+}
+
+function headerValue (value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value
+}

@@ -1,0 +1,110 @@
+// GET <authPrefix>/callback (SPEC §4): the state must be present, match this browser's sealed
+// login-state cookie, be unexpired and never used before (recorded in the store, because a
+// cookie alone cannot prove it). Only then is the code exchanged, server-side.
+import { createHash } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isGrantInvalid } from '../../provider/failure.js'
+import type { TokenSet, UserInfo } from '../../provider/responses.js'
+import { checkAccount } from '../../rules/access.js'
+import type { AppContext } from '../context.js'
+import { clearLoginState, LOGIN_STATE_MAX_AGE_S, readLoginState, readTicket, writeTicket } from '../cookies.js'
+import { answerError, answerUnavailable, languageOf, sendPage } from '../replies.js'
+import { readQuery } from './query.js'
+
+const RETRY_AFTER_SECONDS = 5
+const PARAMS = ['code', 'state', 'error', 'error_description'] as const
+
+type Params = Record<typeof PARAMS[number], string | undefined>
+
+function readParams (url: string): Params | undefined {
+  const params: Partial<Params> = {}
+  for (const name of PARAMS) {
+    const read = readQuery(url, name)
+    if (!read.ok) return undefined
+    params[name] = read.value
+  }
+  return params as Params
+}
+
+export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Promise<void> {
+  app.get(ctx.paths.callback, { config: { routeKind: 'auth' } }, async (request, reply) => {
+    const params = readParams(request.url)
+    if (params === undefined) return answerError(request, reply, ctx, { kind: 'bad_request' })
+    if (params.error !== undefined) return providerErrorPage(request, reply, ctx, params)
+    const { code, state } = params
+    if (code === undefined || code === '' || state === undefined || state === '') {
+      return answerError(request, reply, ctx, { kind: 'bad_request' })
+    }
+    const login = readLoginState(app, request, ctx.cookies, state)
+    if (login === undefined) return refuseState(request, reply, ctx, 'state_mismatch')
+    clearLoginState(reply, ctx.cookies, state)
+
+    let firstUse: boolean
+    try {
+      firstUse = await ctx.store.claimOnce(usedStateKey(state), LOGIN_STATE_MAX_AGE_S * 1000)
+    } catch (err) {
+      request.log.error({ err }, 'session store unavailable')
+      return answerUnavailable(request, reply, ctx, RETRY_AFTER_SECONDS)
+    }
+    if (!firstUse) return refuseState(request, reply, ctx, 'state_replayed')
+
+    let tokens: TokenSet
+    let user: UserInfo
+    try {
+      tokens = await ctx.provider.exchangeCode({ code, ...(login.verifier === undefined ? {} : { codeVerifier: login.verifier }) })
+      user = await ctx.provider.userinfo(tokens.accessToken)
+    } catch (err) {
+      // An unusable code (expired, already spent, wrong verifier) is the user's to retry.
+      if (isGrantInvalid(err)) return refuseState(request, reply, ctx, 'code_refused')
+      request.log.error({ event: 'login', outcome: 'provider_error', err }, 'login failed: AIHubMix call failed')
+      return answerError(request, reply, ctx, { kind: 'provider_error', signInUrl: ctx.paths.signIn })
+    }
+
+    const decision = checkAccount(user, ctx.accessPolicy)
+    if (!decision.ok) {
+      request.log.info({ event: 'login', outcome: decision.reason, userId: String(user.id) }, 'login refused')
+      const kind = decision.reason === 'disabled' ? 'account_disabled' : 'not_allowed'
+      return answerError(request, reply, ctx, { kind })
+    }
+
+    try {
+      const previous = readTicket(request)
+      if (previous !== undefined) await ctx.sessions.destroy(previous)
+      const ticket = await ctx.sessions.create(tokens, user)
+      writeTicket(request, ticket)
+    } catch (err) {
+      request.log.error({ err }, 'session store unavailable')
+      return answerUnavailable(request, reply, ctx, RETRY_AFTER_SECONDS)
+    }
+    request.auth = { userId: String(user.id) }
+    request.log.info({ event: 'login', outcome: 'ok', userId: String(user.id) }, 'signed in')
+    return reply.header('cache-control', 'no-store').redirect(login.rd, 302)
+  })
+}
+
+// The store never sees the state itself, only that a hash of it was used.
+function usedStateKey (state: string): string {
+  return `state:${createHash('sha256').update(state).digest('base64url')}`
+}
+
+function refuseState (request: FastifyRequest, reply: FastifyReply, ctx: AppContext, reason: string): FastifyReply {
+  request.log.info({ event: 'login', outcome: reason }, 'login refused: state check failed')
+  return answerError(request, reply, ctx, { kind: 'state_invalid', signInUrl: ctx.paths.signIn })
+}
+
+// SPEC §4: the provider's error is shown on the sign-in page: 403 when the user declined,
+// 502 for AIHubMix's own failures and anything else the user cannot fix.
+function providerErrorPage (request: FastifyRequest, reply: FastifyReply, ctx: AppContext, params: Params): FastifyReply {
+  if (params.state !== undefined) {
+    const login = readLoginState(request.server, request, ctx.cookies, params.state)
+    if (login !== undefined) clearLoginState(reply, ctx.cookies, params.state)
+  }
+  const code = params.error ?? 'unknown_error'
+  request.log.info({ event: 'login', outcome: 'provider_refused', providerError: code.slice(0, 64) }, 'AIHubMix answered with an error')
+  const page = ctx.pages.signIn({
+    lang: languageOf(request),
+    startUrl: ctx.paths.start,
+    error: { code, ...(params.error_description === undefined ? {} : { description: params.error_description }) }
+  })
+  return sendPage(reply.header('cache-control', 'no-store'), page)
+}

@@ -1,0 +1,100 @@
+// Real Redis for the session tests (STYLE §3.6): the shared server on 127.0.0.1:6379 with a
+// unique prefix per test, or a private redis-server this file starts (Cluster mode, a server
+// that is stopped mid-test, one that appears late) and stops again.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as delay } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+import type { Test } from 'tap'
+
+export const SHARED_REDIS_URL = 'redis://127.0.0.1:6379'
+
+/** Polls until check() is true; fails after timeoutMs. For expiry and reconnects, never a fixed sleep. */
+export async function until (check: () => Promise<boolean> | boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
+    await delay(10)
+  }
+}
+
+/** Resolves true once promise settles as a rejection, false if it is still pending after ms. */
+export async function settlesWithin (promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = delay(ms, 'timeout' as const)
+  const winner = await Promise.race([promise.then(() => 'settled' as const, () => 'settled' as const), timer])
+  return winner === 'settled'
+}
+
+export async function freePort (): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('no port')
+  return address.port
+}
+
+export function uniquePrefix (): string {
+  return `aap-test:${randomUUID()}:`
+}
+
+/** A plain client for inspecting what the store wrote; closed and the prefix cleaned at teardown. */
+export function rawClient (t: Test, prefix: string, port = 6379, db = 0): Redis {
+  const client = new Redis({ host: '127.0.0.1', port, db, lazyConnect: true })
+  client.on('error', () => {})
+  t.teardown(async () => {
+    if (client.status === 'end') return
+    const keys = await client.keys(`${prefix}*`).catch(() => [])
+    if (keys.length > 0) await client.del(...keys).catch(() => {})
+    client.disconnect()
+  })
+  return client
+}
+
+export function hasRedisServer (): boolean {
+  return spawnSync('redis-server', ['--version']).status === 0
+}
+
+export interface PrivateRedis {
+  port: number
+  process: ChildProcess
+}
+
+/** Starts a redis-server of our own on port (a free one by default) and stops it at teardown. */
+export async function startRedis (t: Test, options: { port?: number, cluster?: boolean } = {}): Promise<PrivateRedis> {
+  const port = options.port ?? await freePort()
+  const dir = await mkdtemp(join(tmpdir(), 'aap-redis-'))
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]
+  if (options.cluster === true) {
+    // A lone node does not know its own address until it meets another: announce it, or
+    // CLUSTER SLOTS tells clients to connect to "".
+    args.push('--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-announce-ip', '127.0.0.1')
+  }
+  const child = spawn('redis-server', args, { stdio: 'ignore' })
+  t.teardown(async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve))
+      child.kill('SIGCONT')
+      child.kill('SIGKILL')
+      await exited
+    }
+    await rm(dir, { recursive: true, force: true })
+  })
+  const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => 20 })
+  probe.on('error', () => {})
+  try {
+    await until(async () => await probe.ping().then(() => true, () => false))
+    if (options.cluster === true) {
+      // One node that owns every slot: a real Cluster (CROSSSLOT, MOVED, CLUSTER KEYSLOT) in one process.
+      await probe.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
+      await until(async () => String(await probe.call('CLUSTER', 'INFO')).includes('cluster_state:ok'))
+    }
+  } finally {
+    probe.disconnect()
+  }
+  return { port, process: child }
+}
