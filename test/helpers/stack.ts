@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto'
 import { Writable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { Test } from 'tap'
+import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { buildApp } from '../../src/app.js'
 import { resolveConfig, type Config } from '../../src/config/index.js'
@@ -50,6 +51,21 @@ export async function waitReady (store: SessionStore): Promise<void> {
   }
 }
 
+// Tests share the machine's Redis: leave nothing behind.
+export async function deleteKeys (prefix: string): Promise<void> {
+  const redis = new Redis('redis://127.0.0.1:6379')
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length > 0) await redis.del(...keys)
+    } while (cursor !== '0')
+  } finally {
+    redis.disconnect()
+  }
+}
+
 export async function startStack (
   t: Test, options: { store?: StoreKind, sharedStore?: SessionStore, config?: Record<string, unknown>, simulator?: Simulator } = {}
 ): Promise<Stack> {
@@ -89,13 +105,15 @@ export async function startStack (
   const logs: string[] = []
   const sink = new Writable({ write (chunk, _enc, cb) { logs.push(String(chunk)); cb() } })
   const logger = pino(createLoggerOptions({ logLevel: 'debug' }), sink)
-  const store = options.sharedStore ?? makeStore(options.store ?? 'memory')
+  const storePrefix = `aap-test:${randomUUID()}:`
+  const store = options.sharedStore ?? makeStore(options.store ?? 'memory', storePrefix)
   await waitReady(store)
   const proxy = await buildApp(resolved.config, { store, logger })
   await proxy.listen({ port: placeholder, host: '127.0.0.1' })
   t.teardown(async () => {
     await proxy.close()
     if (options.sharedStore === undefined) await store.close()
+    if (options.sharedStore === undefined && store.kind === 'redis') await deleteKeys(storePrefix)
     await upstream.close()
     if (options.simulator === undefined) await simulator.close()
   })
