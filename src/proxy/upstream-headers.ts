@@ -1,17 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import proxyAddr from '@fastify/proxy-addr'
+import type { UserInfo } from '../provider/responses.js'
 import { encodeHeaderValue } from '../rules/header-value.js'
 
-// The userinfo fields the proxy turns into headers (§5). Values keep AIHubMix's JSON types in
-// the session; headers carry them as text.
-export interface IdentitySource {
-  id: number | string
-  username?: string
-  email?: string
-  quota?: number
-  used_quota?: number
-  balance_formatted?: string
-}
+// The userinfo fields the proxy turns into headers (§5); the session keeps AIHubMix's JSON
+// types, headers carry them as text.
+export type IdentitySource = Pick<UserInfo, 'id' | 'username' | 'email' | 'quota' | 'used_quota' | 'balance_formatted'>
 
 const IDENTITY_FIELDS: ReadonlyArray<readonly [keyof IdentitySource, string]> = [
   ['id', 'x-user-id'],
