@@ -78,6 +78,9 @@ export async function buildDemoUpstream (options: DemoUpstreamOptions = {}): Pro
   registerPage(app, options.authPrefix ?? '/oauth2')
 
   app.get('/headers', async (request) => request.headers)
+  // Any other GET answers what arrived, so a user (or a test) sees the exact path and query
+  // the proxy forwarded after normalization (SPEC §5).
+  app.get('/*', async (request) => ({ method: request.method, url: request.url, headers: request.headers }))
 
   app.withTypeProvider<TypeBoxTypeProvider>().get('/events', {
     schema: { querystring: EventsQuery }
