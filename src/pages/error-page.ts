@@ -12,6 +12,8 @@ export const ERROR_STATUS: Readonly<Record<ErrorKind, number>> = Object.freeze({
   not_allowed: 403,
   insufficient_balance: 402,
   provider_error: 502,
+  // §7: the token expired and AIHubMix cannot renew it; the session is kept
+  provider_unavailable: 503,
   upstream_unavailable: 502,
   upstream_timeout: 504,
   store_unavailable: 503,
@@ -38,7 +40,7 @@ export type ErrorPageInput = ErrorPageCommon & (
   | { kind: 'insufficient_balance', topupUrl: string, balance?: string }
   | { kind: 'account_disabled' | 'not_allowed' | 'provider_error', signInUrl?: string }
   | {
-    kind: 'bad_request' | 'upstream_unavailable' | 'upstream_timeout' | 'store_unavailable' |
+    kind: 'bad_request' | 'upstream_unavailable' | 'upstream_timeout' | 'store_unavailable' | 'provider_unavailable' |
       'rate_limited' | 'cross_site' | 'not_found'
   }
 )

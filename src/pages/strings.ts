@@ -9,6 +9,7 @@ export const ERROR_KINDS = [
   'not_allowed',
   'insufficient_balance',
   'provider_error',
+  'provider_unavailable',
   'upstream_unavailable',
   'upstream_timeout',
   'store_unavailable',
@@ -83,6 +84,10 @@ const en: Strings = {
       title: 'AIHubMix is not answering',
       message: 'AIHubMix is not answering right now. Please try again in a moment.'
     },
+    provider_unavailable: {
+      title: 'Waiting for AIHubMix',
+      message: 'Your sign-in needs renewing, but AIHubMix is not answering right now. You are still signed in: please try again in a moment.'
+    },
     upstream_unavailable: {
       title: 'Service unavailable',
       message: 'The application behind this sign-in cannot be reached right now. Please try again in a moment.'
@@ -153,6 +158,10 @@ const zhCN: Strings = {
     provider_error: {
       title: 'AIHubMix 暂无响应',
       message: 'AIHubMix 暂时没有响应，请稍后重试。'
+    },
+    provider_unavailable: {
+      title: '正在等待 AIHubMix',
+      message: '您的登录需要续期，但 AIHubMix 暂时没有响应。您仍处于登录状态，请稍后重试。'
     },
     upstream_unavailable: {
       title: '服务暂不可用',

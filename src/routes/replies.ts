@@ -46,6 +46,7 @@ const JSON_ERRORS: Record<ErrorPageInput['kind'], string> = {
   not_allowed: 'forbidden',
   insufficient_balance: 'insufficient_balance',
   provider_error: 'provider_unavailable',
+  provider_unavailable: 'provider_unavailable',
   upstream_unavailable: 'upstream_unavailable',
   upstream_timeout: 'upstream_timeout',
   store_unavailable: 'session_store_unavailable',
@@ -65,6 +66,8 @@ export function answerError (
   return reply.code(page.status).header('cache-control', 'no-store').send({ error: JSON_ERRORS[input.kind], ...extra })
 }
 
-export function answerUnavailable (request: FastifyRequest, reply: FastifyReply, ctx: AppContext, retryAfterSeconds: number): FastifyReply {
-  return answerError(request, reply, ctx, { kind: 'store_unavailable', retryAfterSeconds })
+export function answerUnavailable (
+  request: FastifyRequest, reply: FastifyReply, ctx: AppContext, cause: 'store' | 'provider', retryAfterSeconds: number
+): FastifyReply {
+  return answerError(request, reply, ctx, { kind: cause === 'store' ? 'store_unavailable' : 'provider_unavailable', retryAfterSeconds })
 }

@@ -27,7 +27,7 @@ export async function admit (
 ): Promise<ActiveSession | undefined> {
   switch (found.state) {
     case 'unavailable':
-      await answerUnavailable(request, reply, ctx, found.retryAfterSeconds)
+      await answerUnavailable(request, reply, ctx, found.cause, found.retryAfterSeconds)
       return undefined
     case 'none':
     case 'ended':

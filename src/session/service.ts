@@ -38,7 +38,7 @@ export type SessionLookup =
   // AIHubMix says the grant is dead: the session was deleted, the user must sign in again
   | { state: 'ended' }
   // fail closed (SPEC §7): the store cannot be read, or the token expired and AIHubMix is down
-  | { state: 'unavailable', retryAfterSeconds: number }
+  | { state: 'unavailable', cause: 'store' | 'provider', retryAfterSeconds: number }
 
 export interface SessionService {
   lookup (ticket: Ticket | undefined, log: FastifyBaseLogger): Promise<SessionLookup>
@@ -148,7 +148,7 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
   // still valid; once it is not, 503 with Retry-After.
   function serveStale (active: ActiveSession, current: Session): SessionLookup {
     if (current.tokens.expiresAt > now()) return { ...active, session: current }
-    return { state: 'unavailable', retryAfterSeconds: RETRY_AFTER_SECONDS }
+    return { state: 'unavailable', cause: 'provider', retryAfterSeconds: RETRY_AFTER_SECONDS }
   }
 
   function singleFlight (key: string, run: () => Promise<SessionLookup>): Promise<SessionLookup> {
@@ -159,23 +159,45 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
     return started
   }
 
+  // SPEC §7: a 401 from userinfo is treated like a revoked grant only after one refresh try;
+  // a token AIHubMix dropped early (a restart, a password change) must not sign the user out.
   async function fetchUserinfo (active: ActiveSession, log: FastifyBaseLogger): Promise<SessionLookup> {
     const { ticket, keys } = active
     let ended = false
+    const withUser = async (current: Session): Promise<Session> =>
+      ({ ...current, user: await provider.userinfo(current.tokens.accessToken), userFetchedAt: now(), lastSeenAt: now() })
     const attempt = await withLock(ticket, keys, async (current) => {
       try {
-        const user = await provider.userinfo(current.tokens.accessToken)
-        return { ...current, user, userFetchedAt: now(), lastSeenAt: now() }
+        return await withUser(current)
       } catch (err) {
-        // A 401 after the token was just checked for expiry means the grant was revoked.
+        if (!isGrantInvalid(err)) {
+          log.warn({ event: 'userinfo', outcome: 'unavailable', err }, 'userinfo refresh failed')
+          return undefined
+        }
+      }
+      const refreshToken = current.tokens.refreshToken
+      if (refreshToken === undefined) { ended = true; return undefined }
+      let refreshed: Session
+      try {
+        refreshed = { ...current, tokens: tokensFrom(await provider.refresh(refreshToken), now(), refreshToken) }
+        log.info({ event: 'token_refresh', outcome: 'ok', reason: 'userinfo_401' }, 'token refreshed')
+      } catch (err) {
         if (isGrantInvalid(err)) ended = true
-        else log.warn({ event: 'userinfo', outcome: 'unavailable', err }, 'userinfo refresh failed')
+        else log.warn({ event: 'token_refresh', outcome: 'unavailable', err }, 'token refresh failed')
         return undefined
+      }
+      try {
+        return await withUser(refreshed)
+      } catch (err) {
+        if (isGrantInvalid(err)) { ended = true; return undefined }
+        log.warn({ event: 'userinfo', outcome: 'unavailable', err }, 'userinfo refresh failed')
+        // The refresh token may have rotated: the new tokens must be kept even without userinfo.
+        return refreshed
       }
     })
     if (ended) {
       await store.delete(keys.data, active.session.userId)
-      log.info({ event: 'userinfo', outcome: 'grant_invalid' }, 'userinfo refused: session ended')
+      log.info({ event: 'userinfo', outcome: 'grant_invalid' }, 'userinfo refused after a refresh try: session ended')
       return { state: 'ended' }
     }
     if (attempt.locked && attempt.session === undefined) return { state: 'none' }
@@ -218,7 +240,7 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
         return active
       } catch (err) {
         log.error({ err }, 'session store unavailable')
-        return { state: 'unavailable', retryAfterSeconds: RETRY_AFTER_SECONDS }
+        return { state: 'unavailable', cause: 'store', retryAfterSeconds: RETRY_AFTER_SECONDS }
       }
     },
 
@@ -248,7 +270,7 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
         return await singleFlight(`ui:${active.keys.data}`, () => fetchUserinfo(active, log))
       } catch (err) {
         log.error({ err }, 'session store unavailable')
-        return { state: 'unavailable', retryAfterSeconds: RETRY_AFTER_SECONDS }
+        return { state: 'unavailable', cause: 'store', retryAfterSeconds: RETRY_AFTER_SECONDS }
       }
     }
   }

@@ -66,9 +66,27 @@ export async function deleteKeys (prefix: string): Promise<void> {
   }
 }
 
-export async function startStack (
-  t: Test, options: { store?: StoreKind, sharedStore?: SessionStore, config?: Record<string, unknown>, simulator?: Simulator } = {}
-): Promise<Stack> {
+export interface StackOptions {
+  store?: StoreKind
+  sharedStore?: SessionStore
+  config?: Record<string, unknown>
+  simulator?: Simulator
+  // another replica of this stack: same simulator, OAuth2 client and redirectUrl
+  replicaOf?: Stack
+  // the proxy's clock (tests move it past token expiry instead of waiting)
+  now?: () => number
+}
+
+export async function startStack (t: Test, options: StackOptions = {}): Promise<Stack> {
+  if (options.replicaOf !== undefined) {
+    const first = options.replicaOf
+    return startStack(t, {
+      ...options,
+      replicaOf: undefined,
+      simulator: first.simulator,
+      config: { clientId: first.config.clientId, redirectUrl: first.config.redirectUrl.href, ...options.config }
+    })
+  }
   const simulator = options.simulator ?? await buildSimulator()
   const simulatorUrl = options.simulator === undefined
     ? await simulator.listen({ port: 0, host: '127.0.0.1' })
@@ -108,7 +126,7 @@ export async function startStack (
   const storePrefix = `aap-test:${randomUUID()}:`
   const store = options.sharedStore ?? makeStore(options.store ?? 'memory', storePrefix)
   await waitReady(store)
-  const proxy = await buildApp(resolved.config, { store, logger })
+  const proxy = await buildApp(resolved.config, { store, logger, ...(options.now === undefined ? {} : { now: options.now }) })
   await proxy.listen({ port: placeholder, host: '127.0.0.1' })
   t.teardown(async () => {
     await proxy.close()

@@ -169,6 +169,7 @@ t.test('every error page renders in both languages with its status', async (t) =
       not_allowed: 403,
       insufficient_balance: 402,
       provider_error: 502,
+      provider_unavailable: 503,
       upstream_unavailable: 502,
       upstream_timeout: 504,
       store_unavailable: 503,

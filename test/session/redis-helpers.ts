@@ -64,11 +64,18 @@ export interface PrivateRedis {
   process: ChildProcess
 }
 
-/** Starts a redis-server of our own on port (a free one by default) and stops it at teardown. */
-export async function startRedis (t: Test, options: { port?: number, cluster?: boolean } = {}): Promise<PrivateRedis> {
+/**
+ * Starts a redis-server of our own on port (a free one by default) and stops it at teardown.
+ * With `dir` (owned by the caller, kept) and `appendonly`, a server started again on the same
+ * port and dir after a clean stop comes back with its data, as a persistent Redis would.
+ */
+export async function startRedis (
+  t: Test, options: { port?: number, cluster?: boolean, dir?: string, appendonly?: boolean, slots?: [number, number] } = {}
+): Promise<PrivateRedis> {
   const port = options.port ?? await freePort()
-  const dir = await mkdtemp(join(tmpdir(), 'aap-redis-'))
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]
+  const ownDir = options.dir === undefined
+  const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'aap-redis-'))
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', options.appendonly === true ? 'yes' : 'no', '--dir', dir]
   if (options.cluster === true) {
     // A lone node does not know its own address until it meets another: announce it, or
     // CLUSTER SLOTS tells clients to connect to "".
@@ -82,19 +89,50 @@ export async function startRedis (t: Test, options: { port?: number, cluster?: b
       child.kill('SIGKILL')
       await exited
     }
-    await rm(dir, { recursive: true, force: true })
+    if (ownDir) await rm(dir, { recursive: true, force: true })
   })
   const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => 20 })
   probe.on('error', () => {})
   try {
     await until(async () => await probe.ping().then(() => true, () => false))
     if (options.cluster === true) {
-      // One node that owns every slot: a real Cluster (CROSSSLOT, MOVED, CLUSTER KEYSLOT) in one process.
-      await probe.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383')
-      await until(async () => String(await probe.call('CLUSTER', 'INFO')).includes('cluster_state:ok'))
+      // By default one node that owns every slot: a real Cluster (CROSSSLOT, MOVED, CLUSTER
+      // KEYSLOT) in one process. With `slots`, one master of several: see startCluster.
+      const [from, to] = options.slots ?? [0, 16383]
+      await probe.call('CLUSTER', 'ADDSLOTSRANGE', String(from), String(to))
+      if (options.slots === undefined) {
+        await until(async () => String(await probe.call('CLUSTER', 'INFO')).includes('cluster_state:ok'))
+      }
     }
   } finally {
     probe.disconnect()
   }
   return { port, process: child }
+}
+
+/** A Redis Cluster of `masters` nodes, slots split evenly, every node knowing the others. */
+export async function startCluster (t: Test, masters = 3): Promise<PrivateRedis[]> {
+  const size = Math.ceil(16384 / masters)
+  const nodes: PrivateRedis[] = []
+  for (let i = 0; i < masters; i++) {
+    nodes.push(await startRedis(t, { cluster: true, slots: [i * size, Math.min(16383, (i + 1) * size - 1)] }))
+  }
+  const first = new Redis({ host: '127.0.0.1', port: nodes[0]?.port ?? 0 })
+  try {
+    for (const node of nodes.slice(1)) await first.call('CLUSTER', 'MEET', '127.0.0.1', String(node.port))
+  } finally {
+    first.disconnect()
+  }
+  for (const node of nodes) {
+    const client = new Redis({ host: '127.0.0.1', port: node.port })
+    try {
+      await until(async () => {
+        const info = String(await client.call('CLUSTER', 'INFO'))
+        return info.includes('cluster_state:ok') && info.includes(`cluster_known_nodes:${masters}`)
+      }, 15_000)
+    } finally {
+      client.disconnect()
+    }
+  }
+  return nodes
 }

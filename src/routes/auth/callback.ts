@@ -44,7 +44,7 @@ export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Pro
       firstUse = await ctx.store.claimOnce(usedStateKey(state), LOGIN_STATE_MAX_AGE_S * 1000)
     } catch (err) {
       request.log.error({ err }, 'session store unavailable')
-      return answerUnavailable(request, reply, ctx, RETRY_AFTER_SECONDS)
+      return answerUnavailable(request, reply, ctx, 'store', RETRY_AFTER_SECONDS)
     }
     if (!firstUse) return refuseState(request, reply, ctx, 'state_replayed')
 
@@ -74,7 +74,7 @@ export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Pro
       writeTicket(request, ticket)
     } catch (err) {
       request.log.error({ err }, 'session store unavailable')
-      return answerUnavailable(request, reply, ctx, RETRY_AFTER_SECONDS)
+      return answerUnavailable(request, reply, ctx, 'store', RETRY_AFTER_SECONDS)
     }
     request.auth = { userId: String(user.id) }
     request.log.info({ event: 'login', outcome: 'ok', userId: String(user.id) }, 'signed in')

@@ -42,7 +42,7 @@ export async function signOutRoute (app: FastifyInstance, ctx: AppContext): Prom
       } catch (err) {
         // Clearing only the cookie would leave a live session behind: fail closed, keep both.
         request.log.error({ err }, 'session store unavailable')
-        return answerUnavailable(request, reply, ctx, RETRY_AFTER_SECONDS)
+        return answerUnavailable(request, reply, ctx, 'store', RETRY_AFTER_SECONDS)
       }
       request.log.info({ event: 'sign_out', outcome: 'ok' }, 'signed out')
     }

@@ -17,7 +17,7 @@ export async function startRoute (app: FastifyInstance, ctx: AppContext): Promis
       await ctx.store.ping()
     } catch (err) {
       request.log.error({ err }, 'session store unavailable')
-      return answerUnavailable(request, reply, ctx, RETRY_AFTER_SECONDS)
+      return answerUnavailable(request, reply, ctx, 'store', RETRY_AFTER_SECONDS)
     }
     const rd = validateRedirect(singleQueryValue(request.url, 'rd'), ctx.redirectPolicy)
     if (!rd.ok && rd.reason !== 'missing') request.log.info({ event: 'rd_refused', reason: rd.reason }, 'rd replaced by /')
