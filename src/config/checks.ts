@@ -66,8 +66,20 @@ const checks: Check[] = [
   (c, spell) => {
     if (c.redisCaFile === undefined) return undefined
     if (redisSet(c).length === 0) return `${spell('redisCaFile')}: has no effect without a Redis option; expected redisUrl (rediss://), redisSentinels or redisClusterNodes`
-    return c.redisUrl?.startsWith('redis://') === true
-      ? `${spell('redisCaFile')}: redisUrl uses redis:// (no TLS); expected a rediss:// redisUrl`
+    if (c.redisUrl?.startsWith('redis://') === true) return `${spell('redisCaFile')}: redisUrl uses redis:// (no TLS); expected a rediss:// redisUrl`
+    return c.redisUrl === undefined && c.redisTls !== true
+      ? `${spell('redisCaFile')}: TLS is off for redisSentinels/redisClusterNodes; expected redisTls=true as well`
+      : undefined
+  },
+  (c, spell) => {
+    const set: OptionName[] = [
+      ...(['redisUsername', 'redisPassword'] as const).filter((n) => c[n] !== undefined),
+      ...(c.redisTls === true ? ['redisTls' as const] : [])
+    ]
+    if (set.length === 0) return undefined
+    if (c.redisUrl !== undefined) return `${set.map(spell).join(', ')}: not used with redisUrl; expected the user, password and rediss:// scheme inside redisUrl`
+    return redisSet(c).length === 0
+      ? `${set.map(spell).join(', ')}: has no effect without redisSentinels or redisClusterNodes; expected one of them as well`
       : undefined
   },
   // §7: the session cannot outlive the refresh token that keeps it alive.

@@ -87,6 +87,10 @@ export const options = {
   redisSentinelMaster: optional(text('a Sentinel master name'), 'Sentinel master name'),
   redisClusterNodes: optional(hostPorts, 'Redis Cluster seed nodes, host:port,...'),
   redisCaFile: optional(filePath, 'CA bundle (PEM) to verify Redis over TLS'),
+  // A URL carries its own user, password and scheme; Sentinel and Cluster list bare host:ports.
+  redisUsername: optional(text('a Redis ACL user name'), 'Redis ACL user for redisSentinels/redisClusterNodes (redisUrl carries its own)'),
+  redisPassword: optional(text('a Redis password'), 'Redis password for redisSentinels/redisClusterNodes (redisUrl carries its own)', true),
+  redisTls: withDefault(bool, false, 'TLS to the Sentinels and Redis nodes of redisSentinels/redisClusterNodes (redisUrl: use rediss://)'),
   // no { or }: a prefix with a hash tag would pin every key to one Cluster slot
   redisKeyPrefix: withDefault(pattern(/^[^{}\s]+$/, 'a prefix without spaces, { or }'), 'aap:', 'prefix of every Redis key'),
   sessionMaxAge: withDefault(duration({ min: 60_000 }), '30d', 'absolute session lifetime; at most the 30d refresh-token life'),

@@ -20,6 +20,9 @@ export function createStoreFromConfig (
     ...(config.redisSentinelMaster === undefined ? {} : { sentinelMaster: config.redisSentinelMaster }),
     ...(config.redisClusterNodes === undefined ? {} : { clusterNodes: config.redisClusterNodes }),
     ...(config.redisCaFile === undefined ? {} : { caFile: config.redisCaFile }),
+    ...(config.redisUsername === undefined ? {} : { username: config.redisUsername }),
+    ...(config.redisPassword === undefined ? {} : { password: config.redisPassword }),
+    ...(config.redisUrl === undefined ? { tls: config.redisTls } : {}),
     commandTimeoutMs: REDIS_COMMAND_TIMEOUT_MS,
     connectTimeoutMs: REDIS_CONNECT_TIMEOUT_MS,
     onError: options.onError

@@ -31,6 +31,9 @@ interface Expected {
   redisSentinelMaster: string | undefined
   redisClusterNodes: Array<{ host: string, port: number }> | undefined
   redisCaFile: string | undefined
+  redisUsername: string | undefined
+  redisPassword: string | undefined
+  redisTls: boolean
   redisKeyPrefix: string
   sessionMaxAge: number
   sessionIdleTimeout: number

@@ -24,8 +24,10 @@ t.test('every option has a doc line, and every default parses', async (t) => {
   }
 })
 
-t.test('the secrets are exactly the SPEC §3 list', async (t) => {
-  t.same(optionNames.filter((n) => getOption(n).secret), ['clientSecret', 'cookieSecret', 'redisUrl', 'assertionKey'])
+t.test('the secrets are exactly the SPEC §3 list, plus the Sentinel/Cluster password', async (t) => {
+  // redisPassword carries what redisUrl carries for standalone Redis, so it is a secret for the
+  // same reason (redacted, readable from AUTH_PROXY_REDIS_PASSWORD_FILE).
+  t.same(optionNames.filter((n) => getOption(n).secret), ['clientSecret', 'cookieSecret', 'redisUrl', 'redisPassword', 'assertionKey'])
 })
 
 t.test('resolveConfig builds a Config from plain raw values', async (t) => {

@@ -1,7 +1,7 @@
 // SPEC §7 refresh and userinfo freshness, across replicas, through real sockets: the proxies
 // share one real Redis and one simulator; their clock is moved past token expiry instead of
 // waiting for it, so every assertion is about what happened, never about how fast.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { Browser, signIn } from '../helpers/browser.js'
 import { startRelay } from '../helpers/relay.js'
@@ -40,7 +40,7 @@ async function get (url: string, headers: Record<string, string>): Promise<{ sta
 }
 
 // Three replicas on one Redis, one simulator, one OAuth2 client, one clock.
-async function replicas (t: Parameters<Parameters<typeof t.test>[1]>[0], clock: Clock, config: Record<string, unknown> = {}): Promise<Stack[]> {
+async function replicas (t: Test, clock: Clock, config: Record<string, unknown> = {}): Promise<Stack[]> {
   const prefix = `aap-test:refresh-${Date.now()}-${Math.random()}:`
   const store = makeStore('redis', prefix)
   await waitReady(store)

@@ -3,7 +3,7 @@
 // that is stopped mid-test, one that appears late) and stops again.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -69,13 +69,30 @@ export interface PrivateRedis {
  * With `dir` (owned by the caller, kept) and `appendonly`, a server started again on the same
  * port and dir after a clean stop comes back with its data, as a persistent Redis would.
  */
-export async function startRedis (
-  t: Test, options: { port?: number, cluster?: boolean, dir?: string, appendonly?: boolean, slots?: [number, number] } = {}
-): Promise<PrivateRedis> {
+export interface StartRedisOptions {
+  port?: number
+  cluster?: boolean
+  dir?: string
+  appendonly?: boolean
+  slots?: [number, number]
+  /** requirepass */
+  password?: string
+  /** TLS only (the port is the TLS port), with this certificate and key (PEM files) */
+  tls?: { certFile: string, keyFile: string }
+}
+
+export async function startRedis (t: Test, options: StartRedisOptions = {}): Promise<PrivateRedis> {
   const port = options.port ?? await freePort()
   const ownDir = options.dir === undefined
   const dir = options.dir ?? await mkdtemp(join(tmpdir(), 'aap-redis-'))
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', options.appendonly === true ? 'yes' : 'no', '--dir', dir]
+  const args = ['--bind', '127.0.0.1', '--save', '', '--appendonly', options.appendonly === true ? 'yes' : 'no', '--dir', dir]
+  if (options.tls === undefined) args.push('--port', String(port))
+  else {
+    args.push('--port', '0', '--tls-port', String(port), '--tls-cert-file', options.tls.certFile,
+      '--tls-key-file', options.tls.keyFile, '--tls-auth-clients', 'no', '--tls-ca-cert-file', options.tls.certFile)
+    if (options.cluster === true) args.push('--tls-cluster', 'yes')
+  }
+  if (options.password !== undefined) args.push('--requirepass', options.password)
   if (options.cluster === true) {
     // A lone node does not know its own address until it meets another: announce it, or
     // CLUSTER SLOTS tells clients to connect to "".
@@ -91,7 +108,14 @@ export async function startRedis (
     }
     if (ownDir) await rm(dir, { recursive: true, force: true })
   })
-  const probe = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => 20 })
+  const probe = new Redis({
+    host: '127.0.0.1',
+    port,
+    lazyConnect: true,
+    retryStrategy: () => 20,
+    ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.tls === undefined ? {} : { tls: { ca: await readFile(options.tls.certFile) } })
+  })
   probe.on('error', () => {})
   try {
     await until(async () => await probe.ping().then(() => true, () => false))
