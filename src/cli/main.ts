@@ -6,6 +6,8 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command, type CommandContext } 
 import { checkConfigCommand } from './commands/check-config.js'
 import { generateSecretCommand } from './commands/generate-secret.js'
 import { demoCommand } from './commands/demo.js'
+import { registerAppCommand } from './commands/register-app.js'
+import { revokeUserCommand } from './commands/revoke-user.js'
 import { serveCommand } from './commands/serve.js'
 import { simulateProviderCommand } from './commands/simulate-provider.js'
 
@@ -13,12 +15,13 @@ const BIN = 'aihubmix-auth-proxy'
 // Run when the first argument is a flag or absent (SPEC §8).
 export const DEFAULT_COMMAND = 'serve'
 
-// Registration point: each command module exports one `Command`; add it here
-// (register-app and revoke-user are still to come, SPEC §8).
+// Registration point: each command module exports one `Command`; add it here.
 export const builtinCommands: readonly Command[] = [
   serveCommand,
   checkConfigCommand,
   generateSecretCommand,
+  registerAppCommand,
+  revokeUserCommand,
   simulateProviderCommand,
   demoCommand
 ]

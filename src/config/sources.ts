@@ -116,7 +116,7 @@ function readEnv (env: SourceInput['env'], cwd: string, sources: Sources): Layer
 }
 
 // Kubernetes secret mounts end in a newline the secret does not contain: trim exactly one.
-function readSecretFile (variable: string, path: string, cwd: string, problems: string[]): string | undefined {
+export function readSecretFile (variable: string, path: string, cwd: string, problems: string[]): string | undefined {
   try {
     return readFileSync(resolve(cwd, path), 'utf8').replace(/\r?\n$/, '')
   } catch (err) {
