@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config/index.js'
 import { AccessLogController, createLogger, generateRequestId } from './observability/logger.js'
+import { createMetrics, instrumentStore, type Metrics } from './observability/metrics.js'
 import { createPages } from './pages/index.js'
 import { createProviderClient, type ProviderClient } from './provider/client.js'
 import { proxyRoutes } from './proxy/plugin.js'
@@ -38,6 +39,8 @@ export interface AppDeps {
   // default: a client on its own connection pool, closed with the app
   provider?: ProviderClient
   logger?: Logger
+  // default: a fresh registry without process metrics (the CLI adds those once per process)
+  metrics?: Metrics
   now?: () => number
   randomBytes?: (size: number) => Buffer
 }
@@ -48,6 +51,8 @@ type TargetedRequest = IncomingMessage & { [kTarget]?: NormalizedTarget }
 export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyInstance> {
   const now = deps.now ?? Date.now
   const randomBytes = deps.randomBytes ?? cryptoRandomBytes
+  const metrics = deps.metrics ?? createMetrics({ collectDefault: false })
+  const store = instrumentStore(deps.store, metrics)
   const ownsProvider = deps.provider === undefined
   const provider = deps.provider ?? createProviderClient({
     authorizeUrl: config.authorizeUrl,
@@ -60,15 +65,16 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     redirectUri: config.redirectUrl.href,
     scope: config.scope,
     autoAuthorize: config.autoAuthorize,
-    timeoutMs: config.providerTimeout
+    timeoutMs: config.providerTimeout,
+    onCall: metrics.providerCall
   })
   const cookies = cookieSettings(config)
   const ctx: AppContext = {
     config,
-    store: deps.store,
+    store,
     provider,
     sessions: createSessionService({
-      store: deps.store,
+      store,
       provider,
       now,
       randomBytes,
@@ -76,7 +82,8 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
       sessionMaxAge: config.sessionMaxAge,
       refreshSkew: config.refreshSkew,
       userinfoTtl: config.userinfoTtl,
-      providerTimeout: config.providerTimeout
+      providerTimeout: config.providerTimeout,
+      onRefresh: metrics.tokenRefresh
     }),
     pages: createPages({ formActionOrigins: [config.authorizeUrl.origin] }),
     paths: authPaths(config.authPrefix),
@@ -87,6 +94,7 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     forwarding: compileForwardingPolicy(config.trustProxy),
     topupHosts: compileAllowedHosts(config.allowedRedirectDomains, [config.providerUrl, config.authorizeUrl, config.topupUrl]),
     cookies,
+    metrics,
     now,
     randomBytes
   }
@@ -123,6 +131,9 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
       return answerError(request, reply, ctx, { kind: 'bad_request' })
     }
     return undefined
+  })
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.routeOptions.config.routeKind, request.method, reply.statusCode, reply.elapsedTime / 1000)
   })
 
   await app.register(healthRoutes, ctx)

@@ -34,7 +34,7 @@ export interface ProviderClientOptions {
   dispatcher?: Dispatcher
   maxBodyBytes?: number
   /** metrics hook: outcome is 'ok' or the error kind ('timeout', 'grant_invalid', ...) */
-  onCall?: (endpoint: ProviderEndpoint, durationMs: number, outcome: string) => void
+  onCall?: (endpoint: ProviderEndpoint, durationMs: number, outcome: 'ok' | ReturnType<typeof outcomeOf>) => void
 }
 
 export interface AppRegistration {

@@ -1,6 +1,7 @@
 // Proxying (SPEC §5): every path outside the proxy's own endpoints goes to the upstream through
 // @fastify/http-proxy, after the session gate in its preHandler. The path forwarded is the
 // normalized one the gate matched (app.ts rewrites request.url before routing).
+import { classifyUpstreamError } from '../observability/metrics.js'
 import { readFileSync } from 'node:fs'
 import httpProxy from '@fastify/http-proxy'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
@@ -81,6 +82,7 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
         const timedOut = (error as { statusCode?: number }).statusCode === 504
         const request = reply.request as FastifyRequest
         request.log.warn({ event: 'upstream_error', err: error }, 'upstream request failed')
+        ctx.metrics.upstreamError(classifyUpstreamError(error))
         answerError(request, reply as FastifyReply, ctx, { kind: timedOut ? 'upstream_timeout' : 'upstream_unavailable' })
       }
     },

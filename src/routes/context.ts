@@ -1,5 +1,6 @@
 // Everything a route needs, built once by buildApp (STYLE §3.8: policies compiled at startup)
 // and handed to each route plugin; no route reads the config to decide per request.
+import type { Metrics } from '../observability/metrics.js'
 import type { Config } from '../config/index.js'
 import type { Pages } from '../pages/index.js'
 import type { ProviderClient } from '../provider/client.js'
@@ -37,6 +38,7 @@ export interface AppContext {
   // SPEC §4 topup: the provider's hosts and the allowed redirect domains
   topupHosts: AllowedHosts
   cookies: CookieSettings
+  metrics: Metrics
   now: () => number
   randomBytes: (size: number) => Buffer
 }

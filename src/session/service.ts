@@ -22,6 +22,8 @@ export interface SessionServiceOptions {
   refreshSkew: number
   userinfoTtl: number
   providerTimeout: number
+  // each refresh call's outcome, for the token_refreshes metric
+  onRefresh?: (outcome: 'ok' | 'grant_invalid' | 'unavailable') => void
 }
 
 export interface ActiveSession {
@@ -97,6 +99,14 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
     }
   }
 
+  // One structured line and one count per refresh call (SPEC §10).
+  function refreshed (outcome: 'ok' | 'grant_invalid' | 'unavailable', log: FastifyBaseLogger, err?: unknown): void {
+    options.onRefresh?.(outcome)
+    if (outcome === 'ok') log.info({ event: 'token_refresh', outcome }, 'token refreshed')
+    else if (outcome === 'grant_invalid') log.info({ event: 'token_refresh', outcome, code: (err as { code?: string }).code }, 'refresh refused: session ended')
+    else log.warn({ event: 'token_refresh', outcome, err }, 'token refresh failed')
+  }
+
   function needsRefresh (session: Session): boolean {
     return session.tokens.expiresAt - now() <= options.refreshSkew
   }
@@ -113,15 +123,15 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
         if (refreshToken === undefined) { outcome = 'ended'; return undefined }
         try {
           const tokens = await provider.refresh(refreshToken)
-          log.info({ event: 'token_refresh', outcome: 'ok' }, 'token refreshed')
+          refreshed('ok', log)
           return { ...current, tokens: tokensFrom(tokens, now(), refreshToken) }
         } catch (err) {
           if (isGrantInvalid(err)) {
             outcome = 'ended'
-            log.info({ event: 'token_refresh', outcome: 'grant_invalid', code: (err as { code?: string }).code }, 'refresh refused: session ended')
+            refreshed('grant_invalid', log, err)
           } else {
             outcome = 'unavailable'
-            log.warn({ event: 'token_refresh', outcome: 'unavailable', err }, 'token refresh failed')
+            refreshed('unavailable', log, err)
           }
           return undefined
         }
@@ -177,22 +187,22 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
       }
       const refreshToken = current.tokens.refreshToken
       if (refreshToken === undefined) { ended = true; return undefined }
-      let refreshed: Session
+      let renewed: Session
       try {
-        refreshed = { ...current, tokens: tokensFrom(await provider.refresh(refreshToken), now(), refreshToken) }
-        log.info({ event: 'token_refresh', outcome: 'ok', reason: 'userinfo_401' }, 'token refreshed')
+        renewed = { ...current, tokens: tokensFrom(await provider.refresh(refreshToken), now(), refreshToken) }
+        refreshed('ok', log)
       } catch (err) {
-        if (isGrantInvalid(err)) ended = true
-        else log.warn({ event: 'token_refresh', outcome: 'unavailable', err }, 'token refresh failed')
+        ended = isGrantInvalid(err)
+        refreshed(ended ? 'grant_invalid' : 'unavailable', log, err)
         return undefined
       }
       try {
-        return await withUser(refreshed)
+        return await withUser(renewed)
       } catch (err) {
         if (isGrantInvalid(err)) { ended = true; return undefined }
         log.warn({ event: 'userinfo', outcome: 'unavailable', err }, 'userinfo refresh failed')
         // The refresh token may have rotated: the new tokens must be kept even without userinfo.
-        return refreshed
+        return renewed
       }
     })
     if (ended) {

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { isGrantInvalid } from '../../provider/failure.js'
+import type { LoginOutcome } from '../../observability/metrics.js'
 import type { TokenSet, UserInfo } from '../../provider/responses.js'
 import { checkAccount } from '../../rules/access.js'
 import type { AppContext } from '../context.js'
@@ -29,10 +30,10 @@ function readParams (url: string): Params | undefined {
 export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get(ctx.paths.callback, { config: { routeKind: 'auth' } }, async (request, reply) => {
     const params = readParams(request.url)
-    if (params === undefined) return answerError(request, reply, ctx, { kind: 'bad_request' })
-    if (params.error !== undefined) return providerErrorPage(request, reply, ctx, params)
-    const { code, state } = params
+    if (params?.error !== undefined) return providerErrorPage(request, reply, ctx, params)
+    const { code, state } = params ?? {}
     if (code === undefined || code === '' || state === undefined || state === '') {
+      loginEvent(request, ctx, 'bad_request', 'login refused: code or state missing or repeated')
       return answerError(request, reply, ctx, { kind: 'bad_request' })
     }
     const login = readLoginState(app, request, ctx.cookies, state)
@@ -43,7 +44,7 @@ export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Pro
     try {
       firstUse = await ctx.store.claimOnce(usedStateKey(state), LOGIN_STATE_MAX_AGE_S * 1000)
     } catch (err) {
-      request.log.error({ err }, 'session store unavailable')
+      loginEvent(request, ctx, 'store_unavailable', 'login failed: session store unavailable', { err })
       return answerUnavailable(request, reply, ctx, 'store', RETRY_AFTER_SECONDS)
     }
     if (!firstUse) return refuseState(request, reply, ctx, 'state_replayed')
@@ -56,13 +57,13 @@ export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Pro
     } catch (err) {
       // An unusable code (expired, already spent, wrong verifier) is the user's to retry.
       if (isGrantInvalid(err)) return refuseState(request, reply, ctx, 'code_refused')
-      request.log.error({ event: 'login', outcome: 'provider_error', err }, 'login failed: AIHubMix call failed')
+      loginEvent(request, ctx, 'provider_error', 'login failed: AIHubMix call failed', { err })
       return answerError(request, reply, ctx, { kind: 'provider_error', signInUrl: ctx.paths.signIn })
     }
 
     const decision = checkAccount(user, ctx.accessPolicy)
     if (!decision.ok) {
-      request.log.info({ event: 'login', outcome: decision.reason, userId: String(user.id) }, 'login refused')
+      loginEvent(request, ctx, decision.reason, 'login refused', { userId: String(user.id) })
       const kind = decision.reason === 'disabled' ? 'account_disabled' : 'not_allowed'
       return answerError(request, reply, ctx, { kind })
     }
@@ -73,11 +74,11 @@ export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Pro
       const ticket = await ctx.sessions.create(tokens, user)
       writeTicket(request, ticket)
     } catch (err) {
-      request.log.error({ err }, 'session store unavailable')
+      loginEvent(request, ctx, 'store_unavailable', 'login failed: session store unavailable', { err })
       return answerUnavailable(request, reply, ctx, 'store', RETRY_AFTER_SECONDS)
     }
     request.auth = { userId: String(user.id) }
-    request.log.info({ event: 'login', outcome: 'ok', userId: String(user.id) }, 'signed in')
+    loginEvent(request, ctx, 'ok', 'signed in', { userId: String(user.id) })
     return reply.header('cache-control', 'no-store').redirect(login.rd, 302)
   })
 }
@@ -87,8 +88,19 @@ function usedStateKey (state: string): string {
   return `state:${createHash('sha256').update(state).digest('base64url')}`
 }
 
-function refuseState (request: FastifyRequest, reply: FastifyReply, ctx: AppContext, reason: string): FastifyReply {
-  request.log.info({ event: 'login', outcome: reason }, 'login refused: state check failed')
+// Every end of a login attempt: one structured `event: login` line and one count (SPEC §10).
+function loginEvent (
+  request: FastifyRequest, ctx: AppContext, outcome: LoginOutcome, message: string, fields: Record<string, unknown> = {}
+): void {
+  ctx.metrics.login(outcome)
+  const failed = outcome === 'provider_error' || outcome === 'store_unavailable'
+  request.log[failed ? 'error' : 'info']({ event: 'login', outcome, ...fields }, message)
+}
+
+function refuseState (
+  request: FastifyRequest, reply: FastifyReply, ctx: AppContext, reason: 'state_mismatch' | 'state_replayed' | 'code_refused'
+): FastifyReply {
+  loginEvent(request, ctx, reason, 'login refused: state check failed')
   return answerError(request, reply, ctx, { kind: 'state_invalid', signInUrl: ctx.paths.signIn })
 }
 
@@ -100,7 +112,7 @@ function providerErrorPage (request: FastifyRequest, reply: FastifyReply, ctx: A
     if (login !== undefined) clearLoginState(reply, ctx.cookies, params.state)
   }
   const code = params.error ?? 'unknown_error'
-  request.log.info({ event: 'login', outcome: 'provider_refused', providerError: code.slice(0, 64) }, 'AIHubMix answered with an error')
+  loginEvent(request, ctx, 'provider_refused', 'AIHubMix answered with an error', { providerError: code.slice(0, 64) })
   const page = ctx.pages.signIn({
     lang: languageOf(request),
     startUrl: ctx.paths.start,
