@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import type { Config } from './config/index.js'
+import { RateLimited } from './errors.js'
 import { AccessLogController, createLogger, generateRequestId } from './observability/logger.js'
 import { createMetrics, instrumentStore, type Metrics } from './observability/metrics.js'
 import { createPages } from './pages/index.js'
@@ -22,6 +23,8 @@ import { userinfoRoute } from './routes/auth/userinfo.js'
 import { authPaths, type AppContext } from './routes/context.js'
 import { cookieSettings, registerCookies } from './routes/cookies.js'
 import { healthRoutes } from './routes/health.js'
+import { DEFAULT_LOAD_SHEDDING, registerLoadShedding, type LoadSheddingLimits } from './routes/load-shedding.js'
+import { registerLoginRateLimit } from './routes/rate-limit.js'
 import { answerError } from './routes/replies.js'
 import { compileAccessPolicy } from './rules/access.js'
 import { compileAllowedHosts } from './rules/allowed-hosts.js'
@@ -41,6 +44,8 @@ export interface AppDeps {
   logger?: Logger
   // default: a fresh registry without process metrics (the CLI adds those once per process)
   metrics?: Metrics
+  // tests lower these to see shedding without loading the machine for seconds
+  loadShedding?: LoadSheddingLimits
   now?: () => number
   randomBytes?: (size: number) => Buffer
 }
@@ -136,7 +141,23 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     metrics.observeRequest(request.routeOptions.config.routeKind, request.method, reply.statusCode, reply.elapsedTime / 1000)
   })
 
+  // Set before any route scope is registered: each scope keeps the handler it was created with.
+  app.setErrorHandler(async (err, request, reply) => {
+    if (err instanceof RateLimited) {
+      request.log.info({ event: 'rate_limited', route: request.routeOptions.url }, 'login rate limit reached')
+      return answerError(request, reply, ctx, { kind: 'rate_limited', retryAfterSeconds: Number(reply.getHeader('retry-after')) })
+    }
+    request.log.error({ err }, 'request failed')
+    const status = (err as { statusCode?: number }).statusCode
+    if (status !== undefined && status >= 400 && status < 500) {
+      return answerError(request, reply, ctx, { kind: 'bad_request' })
+    }
+    return answerError(request, reply, ctx, { kind: 'upstream_unavailable' })
+  })
+
+  await registerLoadShedding(app, ctx, deps.loadShedding ?? DEFAULT_LOAD_SHEDDING)
   await app.register(healthRoutes, ctx)
+  await registerLoginRateLimit(app, ctx)
   await app.register(async (auth) => {
     // sign_out's form POST carries a body the routes never read; the proxy's scope keeps its
     // own parsers so upstream bodies stream untouched.
@@ -152,15 +173,6 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
       answerError(request, reply, ctx, { kind: 'not_found' }))
   })
   await app.register(proxyRoutes, ctx)
-
-  app.setErrorHandler(async (err, request, reply) => {
-    request.log.error({ err }, 'request failed')
-    const status = (err as { statusCode?: number }).statusCode
-    if (status !== undefined && status >= 400 && status < 500) {
-      return answerError(request, reply, ctx, { kind: 'bad_request' })
-    }
-    return answerError(request, reply, ctx, { kind: 'upstream_unavailable' })
-  })
 
   app.addHook('onClose', async () => {
     if (ownsProvider) await provider.close()

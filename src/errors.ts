@@ -45,5 +45,9 @@ export const StoreConfigInvalid = createError<'AAP_ERR_STORE_CONFIG_INVALID', [s
   'AAP_ERR_STORE_CONFIG_INVALID', 'invalid session store settings: %s', 500)
 
 // --- routes ---
+// loginRateLimit (SPEC §3): too many start/callback requests from one client IP in the window.
+// Answered as the 429 page or JSON with Retry-After; the limit applies to no other route.
+export const RateLimited = createError<'AAP_ERR_RATE_LIMITED', [number]>(
+  'AAP_ERR_RATE_LIMITED', 'too many sign-in requests; retry after %d s', 429)
 
 // --- proxy ---

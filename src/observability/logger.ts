@@ -93,7 +93,7 @@ export class AccessLogController extends LogController {
       kind: request.routeOptions.config.routeKind,
       userId: request.auth?.userId
     }
-    if (error !== null) {
+    if (error != null) {
       reply.log.error({ ...line, err: error }, 'request errored')
     } else {
       reply.log.info(line, 'request completed')

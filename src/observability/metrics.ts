@@ -35,7 +35,7 @@ export type ProviderCallOutcome = 'ok' | ReturnType<typeof outcomeOf>
 
 // Each SessionStore call that can fail, plus connection errors the Redis client reports as events.
 export const STORE_OPERATIONS = [
-  'get', 'set', 'update', 'delete', 'claimOnce', 'acquireLock', 'renewLock', 'releaseLock',
+  'get', 'set', 'update', 'delete', 'claimOnce', 'hit', 'acquireLock', 'renewLock', 'releaseLock',
   'deleteUserSessions', 'ping', 'connection'
 ] as const
 export type StoreOperation = typeof STORE_OPERATIONS[number]
@@ -167,6 +167,7 @@ export function instrumentStore (store: SessionStore, metrics: Pick<Metrics, 'se
     update: (key, value, ttlMs, fence) => counted('update', store.update(key, value, ttlMs, fence)),
     delete: (key, userId) => counted('delete', store.delete(key, userId)),
     claimOnce: (key, ttlMs) => counted('claimOnce', store.claimOnce(key, ttlMs)),
+    hit: (key, windowMs) => counted('hit', store.hit(key, windowMs)),
     acquireLock: (key, token, ttlMs) => counted('acquireLock', store.acquireLock(key, token, ttlMs)),
     renewLock: (key, token, ttlMs) => counted('renewLock', store.renewLock(key, token, ttlMs)),
     releaseLock: (key, token) => counted('releaseLock', store.releaseLock(key, token)),

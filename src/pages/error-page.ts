@@ -18,6 +18,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorKind, number>> = Object.freeze({
   upstream_timeout: 504,
   store_unavailable: 503,
   rate_limited: 429,
+  overloaded: 503,
   cross_site: 403,
   not_found: 404
 })
@@ -41,7 +42,7 @@ export type ErrorPageInput = ErrorPageCommon & (
   | { kind: 'account_disabled' | 'not_allowed' | 'provider_error', signInUrl?: string }
   | {
     kind: 'bad_request' | 'upstream_unavailable' | 'upstream_timeout' | 'store_unavailable' | 'provider_unavailable' |
-      'rate_limited' | 'cross_site' | 'not_found'
+      'rate_limited' | 'overloaded' | 'cross_site' | 'not_found'
   }
 )
 

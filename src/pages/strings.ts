@@ -14,6 +14,7 @@ export const ERROR_KINDS = [
   'upstream_timeout',
   'store_unavailable',
   'rate_limited',
+  'overloaded',
   'cross_site',
   'not_found'
 ] as const
@@ -100,6 +101,10 @@ const en: Strings = {
       title: 'Temporarily unavailable',
       message: 'Signing in is temporarily unavailable. Please try again in a moment.'
     },
+    overloaded: {
+      title: 'Busy right now',
+      message: 'This site is handling more requests than it can right now. Please try again in a moment.'
+    },
     rate_limited: {
       title: 'Too many attempts',
       message: 'There were too many sign-in attempts from your network. Please wait a moment, then try again.'
@@ -174,6 +179,10 @@ const zhCN: Strings = {
     store_unavailable: {
       title: '暂时无法使用',
       message: '登录服务暂时不可用，请稍后重试。'
+    },
+    overloaded: {
+      title: '服务繁忙',
+      message: '本站当前请求过多，请稍后重试。'
     },
     rate_limited: {
       title: '尝试次数过多',

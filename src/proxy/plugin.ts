@@ -1,10 +1,10 @@
 // Proxying (SPEC §5): every path outside the proxy's own endpoints goes to the upstream through
 // @fastify/http-proxy, after the session gate in its preHandler. The path forwarded is the
 // normalized one the gate matched (app.ts rewrites request.url before routing).
-import { classifyUpstreamError } from '../observability/metrics.js'
 import { readFileSync } from 'node:fs'
 import httpProxy from '@fastify/http-proxy'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { classifyUpstreamError } from '../observability/metrics.js'
 import type { AppContext } from '../routes/context.js'
 import { answerError, pathOf } from '../routes/replies.js'
 import { admit, lookupSession } from '../routes/require-session.js'
@@ -76,6 +76,8 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
       // X-User-Id in `Connection` to strip what the proxy adds.
       rewriteRequestHeaders: (request, headers) => {
         applyForwardedHeaders(headers, { remoteAddress: request.raw.socket.remoteAddress, protocol: request.protocol, host: request.host }, ctx.forwarding)
+        // §10: the upstream logs the same id (the client's, when it was safe, else ours).
+        headers['x-request-id'] = request.id
         return request.identityHeaders === undefined ? headers : { ...headers, ...request.identityHeaders }
       },
       onError: (reply, { error }) => {

@@ -51,19 +51,37 @@ const JSON_ERRORS: Record<ErrorPageInput['kind'], string> = {
   upstream_timeout: 'upstream_timeout',
   store_unavailable: 'session_store_unavailable',
   rate_limited: 'rate_limited',
+  overloaded: 'overloaded',
   cross_site: 'cross_site_request',
   not_found: 'not_found'
 }
 
+interface ErrorAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string | Record<string, unknown>
+}
+
 // An error answer: the page for browsers, `{error}` JSON (plus `extra`) for API clients.
+function renderError (
+  request: FastifyRequest, ctx: AppContext,
+  input: Omit<ErrorPageInput, 'lang' | 'requestId'> & Record<string, unknown>, extra: Record<string, unknown> = {}
+): ErrorAnswer {
+  const page = ctx.pages.errorPage({ ...input, lang: languageOf(request), requestId: request.id } as ErrorPageInput)
+  const retry: Record<string, string> = input.retryAfterSeconds === undefined ? {} : { 'retry-after': String(input.retryAfterSeconds) }
+  // The proxy's own endpoints are visited by browsers, so they answer pages; a 429 follows
+  // SPEC §3 (a page for browsers, JSON otherwise), since scripts retry them.
+  const ownPage = request.routeOptions.config.routeKind === 'auth' && input.kind !== 'rate_limited'
+  if (ownPage || isNavigation(request, ctx)) return { status: page.status, headers: { ...page.headers, ...retry }, body: page.html }
+  return { status: page.status, headers: { 'cache-control': 'no-store', ...retry }, body: { error: JSON_ERRORS[input.kind], ...extra } }
+}
+
 export function answerError (
   request: FastifyRequest, reply: FastifyReply, ctx: AppContext,
   input: Omit<ErrorPageInput, 'lang' | 'requestId'> & Record<string, unknown>, extra: Record<string, unknown> = {}
 ): FastifyReply {
-  const page = ctx.pages.errorPage({ ...input, lang: languageOf(request), requestId: request.id } as ErrorPageInput)
-  if (input.retryAfterSeconds !== undefined) reply.header('retry-after', String(input.retryAfterSeconds))
-  if (isNavigation(request, ctx) || request.routeOptions.config.routeKind === 'auth') return sendPage(reply, page)
-  return reply.code(page.status).header('cache-control', 'no-store').send({ error: JSON_ERRORS[input.kind], ...extra })
+  const answer = renderError(request, ctx, input, extra)
+  return reply.code(answer.status).headers(answer.headers).send(answer.body)
 }
 
 export function answerUnavailable (

@@ -132,6 +132,16 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       put(key, { value: '1', expiresAt: now() + clampTtl(ttlMs) })
       return true
     }),
+    hit: (key, windowMs) => run(() => {
+      const entry = live(key)
+      if (entry === undefined) {
+        put(key, { value: '1', expiresAt: now() + clampTtl(windowMs) })
+        return { count: 1, ttlMs: clampTtl(windowMs) }
+      }
+      const count = Number(entry.value) + 1
+      entry.value = String(count)
+      return { count, ttlMs: Math.max(0, entry.expiresAt - now()) }
+    }),
     acquireLock: (key, token, ttlMs) => run(() => {
       if (live(key) !== undefined) return false
       put(key, { value: token, expiresAt: now() + clampTtl(ttlMs) })

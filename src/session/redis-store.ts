@@ -36,6 +36,14 @@ const FENCED_UPDATE = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 if redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3], 'XX') then return 1 end
 return 0`
+// The window starts at the first hit; INCR and PEXPIRE in one script, so a crash between them
+// cannot leave a counter that never expires.
+const HIT = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) return {count, tonumber(ARGV[1])} end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) ttl = tonumber(ARGV[1]) end
+return {count, ttl}`
 // Redis's own clock scores the members, so replicas with skewed clocks agree. (TIME before a
 // write needs script effects replication: the default from Redis 5.)
 const INDEX_ADD = `
@@ -52,6 +60,7 @@ interface Scripts {
   aapRenewLock (key: string, token: string, ttlMs: number): Promise<number>
   aapFencedUpdate (key: string, lockKey: string, token: string, value: Buffer, ttlMs: number): Promise<number>
   aapIndexAdd (key: string, member: string, lifeMs: number): Promise<number>
+  aapHit (key: string, windowMs: number): Promise<[number, number]>
 }
 
 function defineScripts (client: RedisClient): Scripts {
@@ -60,6 +69,7 @@ function defineScripts (client: RedisClient): Scripts {
   client.defineCommand('aapRenewLock', { numberOfKeys: 1, lua: RENEW_LOCK })
   client.defineCommand('aapFencedUpdate', { numberOfKeys: 2, lua: FENCED_UPDATE })
   client.defineCommand('aapIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD })
+  client.defineCommand('aapHit', { numberOfKeys: 1, lua: HIT })
   return client as unknown as Scripts
 }
 
@@ -107,6 +117,10 @@ export function createRedisStore (options: RedisStoreOptions): SessionStore {
       return deleted === 1
     }),
     claimOnce: (key, ttlMs) => call(async () => await client.set(prefix + key, '1', 'PX', clampTtl(ttlMs), 'NX') === 'OK'),
+    hit: (key, windowMs) => call(async () => {
+      const [count, ttlMs] = await scripts.aapHit(prefix + key, clampTtl(windowMs))
+      return { count, ttlMs }
+    }),
     acquireLock: (key, token, ttlMs) => call(async () => await client.set(prefix + key, token, 'PX', clampTtl(ttlMs), 'NX') === 'OK'),
     renewLock: (key, token, ttlMs) => call(async () => await scripts.aapRenewLock(prefix + key, token, clampTtl(ttlMs)) === 1),
     releaseLock: (key, token) => call(async () => await scripts.aapReleaseLock(prefix + key, token) === 1),

@@ -35,6 +35,11 @@ export interface SessionStore {
   delete (key: string, userId?: string): Promise<boolean>
   /** SET NX PX: true only for the first claim while the record lives (SPEC §4 "state used"). */
   claimOnce (key: string, ttlMs: number): Promise<boolean>
+  /**
+   * A fixed-window counter (SPEC §3 loginRateLimit): adds one to `key`, whose window of
+   * `windowMs` starts at its first hit; returns the count so far and the window's time left.
+   */
+  hit (key: string, windowMs: number): Promise<{ count: number, ttlMs: number }>
   /** SET NX PX with a fencing token: true when the lock was free. */
   acquireLock (key: string, token: string, ttlMs: number): Promise<boolean>
   /** Extends the lease only while the lock still holds `token` (oauth2-proxy #3456). */

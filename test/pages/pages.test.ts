@@ -174,6 +174,7 @@ t.test('every error page renders in both languages with its status', async (t) =
       upstream_timeout: 504,
       store_unavailable: 503,
       rate_limited: 429,
+      overloaded: 503,
       cross_site: 403,
       not_found: 404
     })

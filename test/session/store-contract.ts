@@ -106,6 +106,24 @@ export function runStoreContract (t: Test, makeStore: MakeStore): void {
     t.equal(await store.claimOnce(short, LONG), false, 'claimed again after expiry, and only once')
   })
 
+  t.test('hit counts within a window that starts at the first hit, then starts over', async (t) => {
+    const store = await makeStore(t)
+    const key = `rl:${randomUUID()}`
+    const first = await store.hit(key, LONG)
+    t.equal(first.count, 1)
+    t.ok(first.ttlMs > 0 && first.ttlMs <= LONG, 'the window is running')
+    t.equal((await store.hit(key, LONG)).count, 2)
+    const third = await store.hit(key, LONG)
+    t.equal(third.count, 3)
+    t.ok(third.ttlMs <= first.ttlMs, 'later hits do not extend the window')
+    t.equal((await store.hit(`rl:${randomUUID()}`, LONG)).count, 1, 'keys are independent')
+    const short = `rl:${randomUUID()}`
+    await store.hit(short, SHORT)
+    await store.hit(short, SHORT)
+    await until(async () => (await store.hit(short, LONG)).count === 1)
+    t.pass('a new window starts after the old one ends')
+  })
+
   t.test('a lock has one holder and only the holder renews or releases it', async (t) => {
     const store = await makeStore(t)
     const { lock } = fresh()

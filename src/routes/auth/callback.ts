@@ -9,6 +9,7 @@ import type { TokenSet, UserInfo } from '../../provider/responses.js'
 import { checkAccount } from '../../rules/access.js'
 import type { AppContext } from '../context.js'
 import { clearLoginState, LOGIN_STATE_MAX_AGE_S, readLoginState, readTicket, writeTicket } from '../cookies.js'
+import { loginRateLimit } from '../rate-limit.js'
 import { answerError, answerUnavailable, languageOf, sendPage } from '../replies.js'
 import { readQuery } from './query.js'
 
@@ -28,7 +29,7 @@ function readParams (url: string): Params | undefined {
 }
 
 export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get(ctx.paths.callback, { config: { routeKind: 'auth' } }, async (request, reply) => {
+  app.get(ctx.paths.callback, { config: { routeKind: 'auth', rateLimit: loginRateLimit(ctx) } }, async (request, reply) => {
     const params = readParams(request.url)
     if (params?.error !== undefined) return providerErrorPage(request, reply, ctx, params)
     const { code, state } = params ?? {}

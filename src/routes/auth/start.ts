@@ -5,13 +5,14 @@ import { createPkcePair, createState } from '../../provider/pkce.js'
 import { validateRedirect } from '../../rules/redirect.js'
 import type { AppContext } from '../context.js'
 import { setLoginState } from '../cookies.js'
+import { loginRateLimit } from '../rate-limit.js'
 import { answerUnavailable } from '../replies.js'
 import { singleQueryValue } from './query.js'
 
 const RETRY_AFTER_SECONDS = 5
 
 export async function startRoute (app: FastifyInstance, ctx: AppContext): Promise<void> {
-  app.get(ctx.paths.start, { config: { routeKind: 'auth' } }, async (request, reply) => {
+  app.get(ctx.paths.start, { config: { routeKind: 'auth', rateLimit: loginRateLimit(ctx) } }, async (request, reply) => {
     // The callback must record the state as used; without the store it could not.
     try {
       await ctx.store.ping()
