@@ -1,19 +1,31 @@
-// Runs one proxy process: store, app, listen, and a graceful stop when the command's signal
-// fires (SPEC §10: stop accepting, drain in-flight requests, close Redis).
+// Runs one proxy process: store, app, listen, TLS reload, and a graceful stop when the command's
+// signal fires (SPEC §10: stop accepting, drain in-flight requests, close Redis).
+import type { Server as HttpsServer } from 'node:https'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../app.js'
 import type { Config } from '../config/index.js'
 import { createLogger } from '../observability/logger.js'
+import { closeGracefully, SHUTDOWN_DRAIN_MS } from '../server/shutdown.js'
+import { startTlsReload, type TlsReload } from '../server/tls-reload.js'
 import { createStoreFromConfig } from '../session/create-store.js'
 import type { CommandContext } from './command.js'
 
 export interface RunningProxy {
   app: FastifyInstance
   url: string
-  close: () => Promise<void>
+  // Graceful: resolves once in-flight requests are done (or cut at the drain bound) and the
+  // store is closed. `reason` (the signal name) goes on the shutdown log line.
+  close: (reason?: string) => Promise<void>
 }
 
-export async function startProxy (config: Config, ctx: Pick<CommandContext, 'stdout'>, deps: Partial<AppDeps> = {}): Promise<RunningProxy> {
+export interface ProxyOptions {
+  // default SHUTDOWN_DRAIN_MS
+  drainMs?: number
+}
+
+export async function startProxy (
+  config: Config, ctx: Pick<CommandContext, 'stdout'>, deps: Partial<AppDeps> = {}, options: ProxyOptions = {}
+): Promise<RunningProxy> {
   const logger = deps.logger ?? createLogger(config, ctx.stdout)
   const store = deps.store ?? createStoreFromConfig(config, {
     now: Date.now,
@@ -22,10 +34,36 @@ export async function startProxy (config: Config, ctx: Pick<CommandContext, 'std
   if (store.kind === 'memory') {
     logger.warn('sessionStore=memory keeps sessions in this process only: not for several replicas')
   }
-  const app = await buildApp(config, { ...deps, store, logger })
+  let app: FastifyInstance
+  try {
+    app = await buildApp(config, { ...deps, store, logger })
+  } catch (err) {
+    // a Redis client left reconnecting would keep the failed process alive
+    await store.close()
+    throw err
+  }
   app.addHook('onClose', async () => { await store.close() })
-  const url = await app.listen({ host: config.listen.host, port: config.listen.port })
-  return { app, url, close: () => app.close() }
+  let url: string
+  let tlsReload: TlsReload | undefined
+  try {
+    url = await app.listen({ host: config.listen.host, port: config.listen.port })
+    if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
+      // app.ts served HTTPS from these files, so the server is an https.Server
+      tlsReload = startTlsReload({ server: app.server as HttpsServer, certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, log: app.log })
+    }
+  } catch (err) {
+    await app.close()
+    throw err
+  }
+  const drainMs = options.drainMs ?? SHUTDOWN_DRAIN_MS
+  return {
+    app,
+    url,
+    close: async (reason) => {
+      tlsReload?.close()
+      await closeGracefully(app, { drainMs, reason })
+    }
+  }
 }
 
 export function waitForAbort (signal: AbortSignal): Promise<void> {

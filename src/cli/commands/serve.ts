@@ -24,7 +24,8 @@ ${describeOptionFlags()}`,
     const proxy = await startProxy(loaded.config, ctx)
     proxy.app.log.info({ url: proxy.url }, 'aihubmix-auth-proxy listening')
     await waitForAbort(ctx.signal)
-    await proxy.close()
+    // src/cli.ts aborts with the signal's name
+    await proxy.close(typeof ctx.signal.reason === 'string' ? ctx.signal.reason : undefined)
     return EXIT_OK
   }
 }
