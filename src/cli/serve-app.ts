@@ -5,6 +5,8 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../app.js'
 import type { Config } from '../config/index.js'
 import { createLogger } from '../observability/logger.js'
+import { startMetricsServer, type RunningMetricsServer } from '../observability/metrics-server.js'
+import { createMetrics } from '../observability/metrics.js'
 import { closeGracefully, SHUTDOWN_DRAIN_MS } from '../server/shutdown.js'
 import { startTlsReload, type TlsReload } from '../server/tls-reload.js'
 import { createStoreFromConfig } from '../session/create-store.js'
@@ -13,6 +15,8 @@ import type { CommandContext } from './command.js'
 export interface RunningProxy {
   app: FastifyInstance
   url: string
+  // GET /metrics on metricsListen; undefined when metricsListen is empty
+  metricsUrl: string | undefined
   // Graceful: resolves once in-flight requests are done (or cut at the drain bound) and the
   // store is closed. `reason` (the signal name) goes on the shutdown log line.
   close: (reason?: string) => Promise<void>
@@ -27,16 +31,21 @@ export async function startProxy (
   config: Config, ctx: Pick<CommandContext, 'stdout'>, deps: Partial<AppDeps> = {}, options: ProxyOptions = {}
 ): Promise<RunningProxy> {
   const logger = deps.logger ?? createLogger(config, ctx.stdout)
+  // Process metrics once per process, here rather than in buildApp (tests build many apps).
+  const metrics = deps.metrics ?? createMetrics()
   const store = deps.store ?? createStoreFromConfig(config, {
     now: Date.now,
-    onError: (err) => logger.warn({ err }, 'session store connection error')
+    onError: (err) => {
+      metrics.sessionStoreError('connection')
+      logger.warn({ err }, 'session store connection error')
+    }
   })
   if (store.kind === 'memory') {
     logger.warn('sessionStore=memory keeps sessions in this process only: not for several replicas')
   }
   let app: FastifyInstance
   try {
-    app = await buildApp(config, { ...deps, store, logger })
+    app = await buildApp(config, { ...deps, store, logger, metrics })
   } catch (err) {
     // a Redis client left reconnecting would keep the failed process alive
     await store.close()
@@ -45,13 +54,16 @@ export async function startProxy (
   app.addHook('onClose', async () => { await store.close() })
   let url: string
   let tlsReload: TlsReload | undefined
+  let metricsServer: RunningMetricsServer | undefined
   try {
     url = await app.listen({ host: config.listen.host, port: config.listen.port })
+    if (config.metricsListen !== null) metricsServer = await startMetricsServer({ metrics, listen: config.metricsListen, logger })
     if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
       // app.ts served HTTPS from these files, so the server is an https.Server
       tlsReload = startTlsReload({ server: app.server as HttpsServer, certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, log: app.log })
     }
   } catch (err) {
+    tlsReload?.close()
     await app.close()
     throw err
   }
@@ -59,9 +71,12 @@ export async function startProxy (
   return {
     app,
     url,
+    metricsUrl: metricsServer?.url,
     close: async (reason) => {
       tlsReload?.close()
       await closeGracefully(app, { drainMs, reason })
+      // Last, so the drain itself can still be scraped.
+      await metricsServer?.close()
     }
   }
 }
