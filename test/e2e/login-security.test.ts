@@ -282,3 +282,23 @@ t.test('no secret, code, token or cookie value appears in any response or log li
   }
   t.ok(cookie.includes('_aihubmix_auth='), 'the walk signed in')
 })
+
+t.test('security headers on the proxy\'s own pages, none added to upstream responses', async (t) => {
+  const stack = await startStack(t)
+  const page = await request(`${stack.proxyUrl}/oauth2/sign_in`, { headers: { accept: 'text/html' } })
+  await page.body.dump()
+  t.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/)
+  t.notMatch(String(page.headers['content-security-policy']), /unsafe-inline/, 'no inline scripts allowed')
+  t.equal(page.headers['cache-control'], 'no-store')
+  t.equal(page.headers['x-content-type-options'], 'nosniff')
+  t.equal(page.headers['referrer-policy'], 'no-referrer')
+
+  const browser = new Browser()
+  await signIn(browser, stack.proxyUrl)
+  const proxied = await request(`${stack.proxyUrl}/headers`, { headers: { cookie: cookieHeader(browser, stack.proxyUrl) } })
+  await proxied.body.dump()
+  t.equal(proxied.statusCode, 200)
+  for (const name of ['content-security-policy', 'x-frame-options', 'referrer-policy', 'strict-transport-security', 'x-content-type-options']) {
+    t.notOk(name in proxied.headers, `${name} is the upstream's business`)
+  }
+})
