@@ -257,7 +257,8 @@ t.test('a Chinese user name arrives percent-encoded and decodes back exactly', a
 })
 
 t.test('no secret, code, token or cookie value appears in any response or log line', async (t) => {
-  const stack = await startStack(t, { store: 'redis' })
+  const clock = { offset: 0 }
+  const stack = await startStack(t, { store: 'redis', now: () => Date.now() + clock.offset })
   const browser = new Browser()
   const pages: Page[] = []
   const start = await browser.fetch(`${stack.proxyUrl}/oauth2/start?rd=%2Fheaders`)
@@ -267,6 +268,17 @@ t.test('no secret, code, token or cookie value appears in any response or log li
   for (const path of ['/headers', '/oauth2/userinfo', '/oauth2/userinfo?refresh=1', '/private', '/oauth2/topup']) {
     pages.push(await browser.fetch(`${stack.proxyUrl}${path}`, { headers: { accept: 'application/json' } }))
   }
+  // Past the access token's life: this request refreshes (a rotated refresh token too).
+  clock.offset += 7201 * 1000
+  const refreshed = await browser.fetch(`${stack.proxyUrl}/headers`, { headers: { accept: 'application/json', 'x-request-id': 'refresh-req-1' } })
+  t.equal(refreshed.status, 200)
+  pages.push(refreshed)
+  const refreshLines = stack.logs.join('').split('\n').filter((l) => l.includes('"event":"token_refresh"'))
+  t.equal(refreshLines.length, 1, 'one refresh happened')
+  t.match(refreshLines[0], /"reqId":"refresh-req-1"/, 'the refresh line carries the request\'s id')
+  const requestLines = stack.logs.join('').split('\n').filter((l) => l.includes('refresh-req-1'))
+  t.ok(requestLines.length >= 2, 'the refresh and the access line')
+  t.ok(stack.logs.join('').split('\n').filter((l) => l.includes('"event":"login"')).every((l) => /"reqId":"[^"]+"/.test(l)), 'login lines carry a request id')
   const code = stack.simulator.state.lastCode?.code ?? 'missing'
   const tokens = [...stack.simulator.state.tokens.keys()]
   t.ok(tokens.length >= 2, 'the simulator issued an access and a refresh token')
