@@ -111,6 +111,8 @@ function common (options: RedisClientOptions): RedisOptions {
     maxRetriesPerRequest: 1,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: options.connectTimeoutMs,
+    // A server that stops answering without closing the socket: drop it and reconnect.
+    socketTimeout: options.connectTimeoutMs,
     connectionName: CONNECTION_NAME,
     reconnectOnError: reconnectOnReadonly
   }
@@ -147,9 +149,12 @@ function buildSentinel (sentinels: readonly RedisNode[], options: RedisClientOpt
     sentinelTLS: tls,
     sentinelCommandTimeout: options.connectTimeoutMs,
     sentinelRetryStrategy: reconnectDelay,
-    retryStrategy: reconnectDelay,
-    // Subscribe to +switch-master so a failover is followed at once, not at the next error.
-    failoverDetector: true
+    retryStrategy: reconnectDelay
+    // No failoverDetector: a +switch-master arriving while the client reconnects ends the
+    // client for good (it stayed 503 until a restart, test/e2e/redis-sentinel.test.ts), and its
+    // Sentinel subscription outlives quit() (ioredis #1362). A dead or demoted master closes
+    // its connections or answers READONLY; a hung one trips socketTimeout; each reconnect asks
+    // the Sentinels for the master again.
   })
 }
 

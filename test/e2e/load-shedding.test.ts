@@ -3,9 +3,8 @@
 // proxy serves again by itself. The lag is real: the test blocks this process's event loop.
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
-import { resolveConfig } from '../../src/config/index.js'
 import { createMemoryStore } from '../../src/session/memory-store.js'
-import { COOKIE_SECRET } from '../helpers/stack.js'
+import { testConfig } from '../helpers/stack.js'
 import { until } from '../session/redis-helpers.js'
 
 function blockFor (ms: number): void {
@@ -14,17 +13,7 @@ function blockFor (ms: number): void {
 }
 
 t.test('an overloaded event loop sheds requests but keeps liveness', async (t) => {
-  const resolved = resolveConfig({
-    upstream: 'http://127.0.0.1:1',
-    clientId: 'c',
-    clientSecret: 's',
-    redirectUrl: 'http://127.0.0.1:4180/oauth2/callback',
-    cookieSecret: COOKIE_SECRET,
-    cookieSecure: false,
-    logLevel: 'silent'
-  })
-  if (!resolved.ok) throw new Error(resolved.problems.join('\n'))
-  const app = await buildApp(resolved.config, {
+  const app = await buildApp(testConfig({ logLevel: 'silent' }), {
     store: createMemoryStore({ now: Date.now }),
     loadShedding: { maxEventLoopDelayMs: 50, sampleIntervalMs: 100 }
   })

@@ -5,27 +5,16 @@
 import t from 'tap'
 import { request } from 'undici'
 import { Redis } from 'ioredis'
-import { resolveConfig } from '../../src/config/index.js'
 import { createStoreFromConfig } from '../../src/session/create-store.js'
 import { Browser, signIn } from '../helpers/browser.js'
-import { COOKIE_SECRET, startStack, waitReady } from '../helpers/stack.js'
+import { startStack, testConfig, waitReady } from '../helpers/stack.js'
 import { startCluster } from '../session/redis-helpers.js'
 
 t.test('logins, refreshes, sign-outs and revocation on a 3-master cluster', async (t) => {
   const nodes = await startCluster(t, 3)
-  const resolved = resolveConfig({
-    upstream: 'http://127.0.0.1:1',
-    clientId: 'unused',
-    clientSecret: 'unused',
-    redirectUrl: 'http://127.0.0.1:1/oauth2/callback',
-    cookieSecret: COOKIE_SECRET,
-    cookieSecure: false,
-    redisClusterNodes: nodes.map((n) => `127.0.0.1:${n.port}`).join(','),
-    redisKeyPrefix: 'aapc:'
-  })
-  if (!resolved.ok) throw new Error(resolved.problems.join('\n'))
-  t.equal(resolved.config.sessionStore, 'redis')
-  const store = createStoreFromConfig(resolved.config, { now: Date.now, onError: () => {} })
+  const config = testConfig({ redisClusterNodes: nodes.map((n) => `127.0.0.1:${n.port}`).join(','), redisKeyPrefix: 'aapc:' })
+  t.equal(config.sessionStore, 'redis')
+  const store = createStoreFromConfig(config, { now: Date.now, onError: () => {} })
   t.teardown(() => store.close())
   await waitReady(store)
 

@@ -18,6 +18,21 @@ import { buildSimulator, type Simulator } from '../../src/simulator/app.js'
 
 export const COOKIE_SECRET = 'test-cookie-secret-0123456789-abcdefghij'
 
+/** A valid configuration for tests that build a proxy by hand; `overrides` win. */
+export function testConfig (overrides: Record<string, unknown> = {}): Config {
+  const resolved = resolveConfig({
+    upstream: 'http://127.0.0.1:1',
+    clientId: 'c',
+    clientSecret: 's',
+    redirectUrl: 'http://127.0.0.1:4180/oauth2/callback',
+    cookieSecret: COOKIE_SECRET,
+    cookieSecure: false,
+    ...overrides
+  })
+  if (!resolved.ok) throw new Error(resolved.problems.join('\n'))
+  return resolved.config
+}
+
 export interface Stack {
   simulator: Simulator
   simulatorUrl: string

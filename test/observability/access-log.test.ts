@@ -4,27 +4,17 @@ import { Writable } from 'node:stream'
 import t from 'tap'
 import { pino } from 'pino'
 import { buildApp } from '../../src/app.js'
-import { resolveConfig } from '../../src/config/index.js'
 import { createLoggerOptions } from '../../src/observability/logger.js'
 import { createMemoryStore } from '../../src/session/memory-store.js'
 import { Browser, signIn } from '../helpers/browser.js'
-import { startStack } from '../helpers/stack.js'
+import { startStack, testConfig } from '../helpers/stack.js'
 
 interface Line { level: number, msg: string, reqId?: string, status?: number, kind?: string, userId?: string }
 
 t.test('a normal request gets exactly one info access line', async (t) => {
-  const resolved = resolveConfig({
-    upstream: 'http://127.0.0.1:1',
-    clientId: 'c',
-    clientSecret: 's',
-    redirectUrl: 'http://127.0.0.1:4180/oauth2/callback',
-    cookieSecret: 'test-cookie-secret-0123456789-abcdefghij',
-    cookieSecure: false
-  })
-  if (!resolved.ok) throw new Error(resolved.problems.join('\n'))
   const lines: Line[] = []
   const sink = new Writable({ write (chunk, _enc, cb) { lines.push(JSON.parse(String(chunk)) as Line); cb() } })
-  const app = await buildApp(resolved.config, { store: createMemoryStore({ now: Date.now }), logger: pino(createLoggerOptions({ logLevel: 'info' }), sink) })
+  const app = await buildApp(testConfig(), { store: createMemoryStore({ now: Date.now }), logger: pino(createLoggerOptions({ logLevel: 'info' }), sink) })
   t.teardown(() => app.close())
   const res = await app.inject({ url: '/healthz', headers: { 'x-request-id': 'req-abc.123' } })
   t.equal(res.statusCode, 200)

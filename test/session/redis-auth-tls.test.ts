@@ -10,6 +10,7 @@ import t, { type Test } from 'tap'
 import { resolveConfig } from '../../src/config/index.js'
 import { createStoreFromConfig } from '../../src/session/create-store.js'
 import type { SessionStore } from '../../src/session/store.js'
+import { testConfig } from '../helpers/stack.js'
 import { startRedis } from './redis-helpers.js'
 
 async function selfSignedCert (t: Test): Promise<{ certFile: string, keyFile: string }> {
@@ -24,17 +25,7 @@ async function selfSignedCert (t: Test): Promise<{ certFile: string, keyFile: st
 }
 
 function storeFrom (t: Test, redis: Record<string, unknown>): SessionStore {
-  const resolved = resolveConfig({
-    upstream: 'http://127.0.0.1:1',
-    clientId: 'c',
-    clientSecret: 's',
-    redirectUrl: 'http://127.0.0.1:1/oauth2/callback',
-    cookieSecret: 'test-cookie-secret-0123456789-abcdefghij',
-    cookieSecure: false,
-    ...redis
-  })
-  if (!resolved.ok) throw new Error(resolved.problems.join('\n'))
-  const store = createStoreFromConfig(resolved.config, { now: Date.now, onError: () => {} })
+  const store = createStoreFromConfig(testConfig(redis), { now: Date.now, onError: () => {} })
   t.teardown(() => store.close())
   return store
 }

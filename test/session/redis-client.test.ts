@@ -87,7 +87,6 @@ t.test('Sentinel: master name, credentials and TLS for the data nodes', async (t
     username: 'u',
     password: 'p',
     enableTLSForSentinelMode: true,
-    failoverDetector: true,
     enableOfflineQueue: false,
     commandTimeout: 500
   })

@@ -100,7 +100,8 @@ export async function startRedis (t: Test, options: StartRedisOptions = {}): Pro
   }
   const child = spawn('redis-server', args, { stdio: 'ignore' })
   t.teardown(async () => {
-    if (child.exitCode === null) {
+    // A process killed by a signal has a signalCode and no exitCode; it already exited.
+    if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve))
       child.kill('SIGCONT')
       child.kill('SIGKILL')
