@@ -8,11 +8,19 @@ export interface RequestAuth {
   userId: string
 }
 
+// For the access line (issue 7): when the request left for the upstream, and how long the
+// upstream took to answer with headers (absent when it never did).
+export interface UpstreamTiming {
+  startedAt: number
+  headersMs?: number
+}
+
 declare module 'fastify' {
   interface FastifyContextConfig {
     routeKind?: RouteKind
   }
   interface FastifyRequest {
     auth?: RequestAuth
+    upstreamTiming?: UpstreamTiming
   }
 }

@@ -80,6 +80,13 @@ export function generateRequestId (req: IncomingMessage): string {
   return randomUUID()
 }
 
+// The upstream's own status and time to headers, when it answered (a 502/504 is the proxy's).
+function upstreamFields (request: FastifyRequest, reply: FastifyReply): { upstreamStatus?: number, upstreamMs?: number } {
+  const headersMs = request.upstreamTiming?.headersMs
+  if (headersMs === undefined) return {}
+  return { upstreamStatus: reply.statusCode, upstreamMs: Math.round(headersMs * 100) / 100 }
+}
+
 // One access line per request instead of Fastify's two; it carries no query string.
 export class AccessLogController extends LogController {
   override incomingRequest (): void {}
@@ -91,7 +98,8 @@ export class AccessLogController extends LogController {
       status: reply.statusCode,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,
       kind: request.routeOptions.config.routeKind,
-      userId: request.auth?.userId
+      userId: request.auth?.userId,
+      ...upstreamFields(request, reply)
     }
     if (error != null) {
       reply.log.error({ ...line, err: error }, 'request errored')

@@ -39,6 +39,7 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
         request.auth = { userId: found.session.userId }
         request.identityHeaders = identityFor(found)
       }
+      request.upstreamTiming = { startedAt: performance.now() }
       return undefined
     }
     const active = await admit(request, reply, ctx, found)
@@ -54,6 +55,7 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
       return answerError(request, reply, ctx, { kind: 'cross_site' })
     }
     request.identityHeaders = identityFor(active)
+    request.upstreamTiming = { startedAt: performance.now() }
     return undefined
   }
 
@@ -63,6 +65,8 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
     websocket: true,
     config: { routeKind: 'proxy' },
     preHandler: gate,
+    // The access line (observability/logger.ts) already covers the upstream's answer.
+    disableRequestLogging: true,
     // The query travels exactly as the client wrote it (http-proxy would re-encode it).
     handler: (request, reply, _dest, options) => reply.from(basePath + request.url, options),
     undici: {
@@ -72,6 +76,13 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
       ...(ca === undefined ? {} : { connect: { ca } })
     },
     replyOptions: {
+      rewriteHeaders: (headers, request) => {
+        const timing = (request as FastifyRequest | undefined)?.upstreamTiming
+        if (timing !== undefined) timing.headersMs = performance.now() - timing.startedAt
+        // Hop-by-hop (RFC 9110 §7.6.1): the upstream's keep-alive terms are not the client's.
+        delete headers['keep-alive']
+        return headers
+      },
       // Added here, after reply-from dropped Connection-listed headers, so a client cannot name
       // X-User-Id in `Connection` to strip what the proxy adds.
       rewriteRequestHeaders: (request, headers) => {

@@ -9,7 +9,7 @@ import { createMemoryStore } from '../../src/session/memory-store.js'
 import { Browser, signIn } from '../helpers/browser.js'
 import { startStack, testConfig } from '../helpers/stack.js'
 
-interface Line { level: number, msg: string, reqId?: string, status?: number, kind?: string, userId?: string }
+interface Line { level: number, msg: string, reqId?: string, status?: number, kind?: string, userId?: string, upstreamStatus?: number, upstreamMs?: number }
 
 t.test('a normal request gets exactly one info access line', async (t) => {
   const lines: Line[] = []
@@ -42,6 +42,12 @@ t.test('every line of a proxied request carries one request id, which the upstre
   t.equal(access?.kind, 'proxy')
   t.equal(access?.userId, '1001', 'the signed-in user is on the access line')
   t.equal(access?.level, 30)
+  t.equal(access?.upstreamStatus, 200, 'the upstream\'s status')
+  t.ok(typeof access?.upstreamMs === 'number' && access.upstreamMs >= 0, 'and its time to headers')
+  t.equal(own.filter((l) => l.msg === 'response received').length, 0, 'no second line per proxied request')
+
+  const health = stack.logs.join('').split('\n').filter((l) => l.includes('"kind":"auth"')).map((l) => JSON.parse(l) as Line)
+  t.ok(health.every((l) => l.upstreamStatus === undefined), 'the proxy\'s own routes have no upstream fields')
 
   const none = await browser.fetch(`${stack.proxyUrl}/headers`)
   const generated = (JSON.parse(none.body) as Record<string, string>)['x-request-id']
