@@ -314,3 +314,23 @@ t.test('security headers on the proxy\'s own pages, none added to upstream respo
     t.notOk(name in proxied.headers, `${name} is the upstream's business`)
   }
 })
+
+t.test('rd comes only from the sealed state cookie, never from the callback URL', async (t) => {
+  const stack = await startStack(t)
+  const browser = new Browser()
+  const start = await browser.fetch(`${stack.proxyUrl}/oauth2/start?rd=%2Fmine`)
+  const authorizeUrl = new URL(start.location ?? '')
+  await browser.fetch(authorizeUrl.href)
+  const posted = await browser.fetch(new URL('/login', authorizeUrl).href, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ username: 'alice', password: 'alice-password', continue: authorizeUrl.pathname + authorizeUrl.search }).toString()
+  })
+  const toCallback = await browser.fetch(posted.location ?? '')
+  const callbackUrl = new URL(toCallback.location ?? '')
+  t.equal(callbackUrl.pathname, '/oauth2/callback')
+  callbackUrl.searchParams.append('rd', '/elsewhere')
+  const done = await browser.fetch(callbackUrl.href)
+  t.equal(done.status, 302)
+  t.equal(done.headers.location, '/mine', 'the rd sealed at start, not the one added to the URL')
+})
