@@ -12,9 +12,12 @@ import { AccessLogController, createLogger, generateRequestId } from './observab
 import { createMetrics, instrumentStore, type Metrics } from './observability/metrics.js'
 import { createPages } from './pages/index.js'
 import { createProviderClient, type ProviderClient } from './provider/client.js'
+import { createIdentityHeaders } from './proxy/identity.js'
 import { proxyRoutes } from './proxy/plugin.js'
 import { compileForwardingPolicy } from './proxy/upstream-headers.js'
 import { callbackRoute } from './routes/auth/callback.js'
+import { forwardAuthRoutes } from './routes/auth/forward-auth.js'
+import { jwksRoute } from './routes/auth/jwks.js'
 import { signInRoute } from './routes/auth/sign-in.js'
 import { signOutRoute } from './routes/auth/sign-out.js'
 import { startRoute } from './routes/auth/start.js'
@@ -100,6 +103,7 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     topupHosts: compileAllowedHosts(config.allowedRedirectDomains, [config.providerUrl, config.authorizeUrl, config.topupUrl]),
     cookies,
     metrics,
+    identityHeaders: createIdentityHeaders(config),
     now,
     randomBytes
   }
@@ -165,7 +169,7 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
       payload.resume()
       done(null, undefined)
     })
-    for (const route of [startRoute, callbackRoute, signInRoute, signOutRoute, userinfoRoute, topupRoute]) {
+    for (const route of [startRoute, callbackRoute, signInRoute, signOutRoute, userinfoRoute, topupRoute, forwardAuthRoutes, jwksRoute]) {
       await route(auth, ctx)
     }
     // The prefix belongs to the proxy: an unknown path under it is a 404, never proxied.

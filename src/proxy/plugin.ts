@@ -12,8 +12,7 @@ import { ownOrigin } from '../routes/auth/sign-out.js'
 import { checkAccount, checkBalance } from '../rules/access.js'
 import { isAllowedWebsocketOrigin } from '../rules/origin.js'
 import { isSkipAuth } from '../rules/routes.js'
-import type { ActiveSession } from '../session/service.js'
-import { applyForwardedHeaders, buildIdentityHeaders } from './upstream-headers.js'
+import { applyForwardedHeaders } from './upstream-headers.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,18 +25,13 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
   const basePath = config.upstream.pathname.replace(/\/+$/, '')
   const ca = config.upstreamCaFile === undefined ? undefined : readFileSync(config.upstreamCaFile)
 
-  function identityFor (active: ActiveSession): Record<string, string> {
-    const token = config.passAccessToken ? active.session.tokens.accessToken : undefined
-    return buildIdentityHeaders(active.session.user, token)
-  }
-
   async function gate (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
     const found = await lookupSession(request, ctx)
     if (isSkipAuth(request.method, pathOf(request.url), ctx.routeRules)) {
       // §5: skipped routes need no session; identity only when a valid one happens to exist.
       if (found.state === 'active' && checkAccount(found.session.user, ctx.accessPolicy).ok) {
         request.auth = { userId: found.session.userId }
-        request.identityHeaders = identityFor(found)
+        request.identityHeaders = ctx.identityHeaders(found)
       }
       request.upstreamTiming = { startedAt: performance.now() }
       return undefined
@@ -54,7 +48,7 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
       request.log.info({ event: 'websocket_refused', reason: 'origin' }, 'cross-site websocket refused')
       return answerError(request, reply, ctx, { kind: 'cross_site' })
     }
-    request.identityHeaders = identityFor(active)
+    request.identityHeaders = ctx.identityHeaders(active)
     request.upstreamTiming = { startedAt: performance.now() }
     return undefined
   }

@@ -1,6 +1,7 @@
 // Everything a route needs, built once by buildApp (STYLE §3.8: policies compiled at startup)
 // and handed to each route plugin; no route reads the config to decide per request.
 import type { Metrics } from '../observability/metrics.js'
+import type { IdentityHeaders } from '../proxy/identity.js'
 import type { Config } from '../config/index.js'
 import type { Pages } from '../pages/index.js'
 import type { ProviderClient } from '../provider/client.js'
@@ -39,6 +40,8 @@ export interface AppContext {
   topupHosts: AllowedHosts
   cookies: CookieSettings
   metrics: Metrics
+  // §5 identity headers of a signed-in request (proxy and forward-auth alike)
+  identityHeaders: IdentityHeaders
   now: () => number
   randomBytes: (size: number) => Buffer
 }
