@@ -36,6 +36,7 @@ import { compileOriginPolicy } from './rules/origin.js'
 import { normalizePath, type NormalizedTarget } from './rules/path.js'
 import { compileRedirectPolicy } from './rules/redirect.js'
 import { compileRouteRules } from './rules/routes.js'
+import { createBearerValidator } from './session/bearer.js'
 import { createSessionService } from './session/service.js'
 import type { SessionStore } from './session/store.js'
 import './request-context.js'
@@ -104,6 +105,7 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     cookies,
     metrics,
     identityHeaders: createIdentityHeaders(config),
+    bearer: createBearerValidator({ userinfo: (token) => provider.userinfo(token), now, ttlMs: config.userinfoTtl }),
     now,
     randomBytes
   }

@@ -29,7 +29,8 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
     const found = await lookupSession(request, ctx)
     if (isSkipAuth(request.method, pathOf(request.url), ctx.routeRules)) {
       // §5: skipped routes need no session; identity only when a valid one happens to exist.
-      if (found.state === 'active' && checkAccount(found.session.user, ctx.accessPolicy).ok) {
+      if (found.state === 'bearer') dropProxyBearer(request)
+      if ((found.state === 'active' || found.state === 'bearer') && checkAccount(found.session.user, ctx.accessPolicy).ok) {
         request.auth = { userId: found.session.userId }
         request.identityHeaders = ctx.identityHeaders(found)
       }
@@ -38,12 +39,15 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
     }
     const active = await admit(request, reply, ctx, found)
     if (active === undefined) return reply
+    if (active.state === 'bearer') dropProxyBearer(request)
     const balance = checkBalance(active.session.user.balance_formatted, ctx.accessPolicy)
     if (!balance.ok) {
       return answerError(request, reply, ctx, { kind: 'insufficient_balance', topupUrl: ctx.paths.topup, ...(balance.balance === undefined ? {} : { balance: balance.balance }) },
         { balance: balance.balance ?? null, topup_url: ctx.paths.topup })
     }
-    if (request.headers.upgrade !== undefined &&
+    // A browser cannot put Authorization on a websocket handshake, so only a cookie session can
+    // be ridden cross-site: bearer clients (scripts, CLIs) send no Origin and need no check.
+    if (request.headers.upgrade !== undefined && active.state === 'active' &&
       !isAllowedWebsocketOrigin(headerValue(request.headers.origin), ownOrigin(request), ctx.originPolicy)) {
       request.log.info({ event: 'websocket_refused', reason: 'origin' }, 'cross-site websocket refused')
       return answerError(request, reply, ctx, { kind: 'cross_site' })
@@ -67,7 +71,9 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
       headersTimeout: config.upstreamTimeout,
       // §5: a stream is never cut once its headers arrived (SSE may idle for long).
       bodyTimeout: 0,
-      ...(ca === undefined ? {} : { connect: { ca } })
+      // §5: reply-from defaults tls.rejectUnauthorized to false and undici applies `connect`
+      // after `tls`: verification is switched back on here, for every https upstream.
+      connect: { rejectUnauthorized: true, ...(ca === undefined ? {} : { ca }) }
     },
     replyOptions: {
       rewriteHeaders: (headers, request) => {
@@ -96,13 +102,25 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
     // http-proxy reads rewriteRequestHeaders from here although its types omit it.
     wsClientOptions: {
       ...(ca === undefined ? {} : { ca }),
-      rewriteRequestHeaders: (headers: Record<string, string>, request: FastifyRequest) => ({
-        ...headers,
-        ...(request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie }),
-        ...request.identityHeaders
-      })
+      rewriteRequestHeaders: (headers: Record<string, string>, request: FastifyRequest) => {
+        const out: Record<string, string | string[] | undefined> = {
+          ...headers,
+          ...(request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie })
+        }
+        // The same forwarding facts and request id as an HTTP request (§5, §10).
+        applyForwardedHeaders(out, { remoteAddress: request.raw.socket.remoteAddress, protocol: request.protocol, host: request.host }, ctx.forwarding)
+        out['x-request-id'] = request.id
+        return { ...out, ...request.identityHeaders }
+      }
     } as Record<string, unknown>
   })
+}
+
+// §5: a token used as a proxy bearer is AIHubMix's credential, not the app's: it never reaches
+// the upstream. Removed from the request itself, so the HTTP and the websocket paths (which
+// both copy request.headers) and anything that logs headers later never see it.
+function dropProxyBearer (request: FastifyRequest): void {
+  delete request.headers.authorization
 }
 
 function headerValue (value: string | string[] | undefined): string | undefined {

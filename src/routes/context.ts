@@ -2,6 +2,7 @@
 // and handed to each route plugin; no route reads the config to decide per request.
 import type { Metrics } from '../observability/metrics.js'
 import type { IdentityHeaders } from '../proxy/identity.js'
+import type { BearerValidator } from '../session/bearer.js'
 import type { Config } from '../config/index.js'
 import type { Pages } from '../pages/index.js'
 import type { ProviderClient } from '../provider/client.js'
@@ -40,6 +41,8 @@ export interface AppContext {
   topupHosts: AllowedHosts
   cookies: CookieSettings
   metrics: Metrics
+  // allowBearer: AIHubMix access tokens checked with userinfo, cached per app
+  bearer: BearerValidator
   // §5 identity headers of a signed-in request (proxy and forward-auth alike)
   identityHeaders: IdentityHeaders
   now: () => number

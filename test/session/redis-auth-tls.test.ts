@@ -2,27 +2,13 @@
 // configuration `serve` reads: rediss:// with a private CA, and redisUsername/redisPassword/
 // redisTls for Cluster (the same client options serve Sentinel). Verification stays on: a
 // server whose certificate the proxy cannot verify is unreachable, never trusted blindly.
-import { spawnSync } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { resolveConfig } from '../../src/config/index.js'
 import { createStoreFromConfig } from '../../src/session/create-store.js'
 import type { SessionStore } from '../../src/session/store.js'
+import { makeSelfSignedCert } from '../helpers/certs.js'
 import { testConfig } from '../helpers/stack.js'
 import { startRedis } from './redis-helpers.js'
-
-async function selfSignedCert (t: Test): Promise<{ certFile: string, keyFile: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'aap-redis-tls-'))
-  t.teardown(() => rm(dir, { recursive: true, force: true }))
-  const certFile = join(dir, 'cert.pem')
-  const keyFile = join(dir, 'key.pem')
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile,
-    '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
-  if (made.status !== 0) throw new Error(`openssl failed: ${String(made.stderr)}`)
-  return { certFile, keyFile }
-}
 
 function storeFrom (t: Test, redis: Record<string, unknown>): SessionStore {
   const store = createStoreFromConfig(testConfig(redis), { now: Date.now, onError: () => {} })
@@ -44,7 +30,7 @@ async function reachable (store: SessionStore): Promise<boolean> {
 }
 
 t.test('rediss:// is verified against redisCaFile', async (t) => {
-  const cert = await selfSignedCert(t)
+  const cert = await makeSelfSignedCert(t)
   const redis = await startRedis(t, { tls: cert })
   const trusted = storeFrom(t, { redisUrl: `rediss://127.0.0.1:${redis.port}`, redisCaFile: cert.certFile })
   t.ok(await reachable(trusted), 'with the CA: connected over TLS')
@@ -69,7 +55,7 @@ t.test('Cluster with redisPassword: the right one connects, a wrong one does not
 })
 
 t.test('Cluster over TLS with redisTls and redisCaFile', async (t) => {
-  const cert = await selfSignedCert(t)
+  const cert = await makeSelfSignedCert(t)
   const redis = await startRedis(t, { cluster: true, tls: cert })
   const store = storeFrom(t, { redisClusterNodes: `127.0.0.1:${redis.port}`, redisTls: true, redisCaFile: cert.certFile, redisKeyPrefix: 'aapt:' })
   t.ok(await reachable(store), 'connected to the TLS cluster')
