@@ -2,25 +2,13 @@
 // cookie attributes, state expiry, concurrent logins, open redirects, path tricks, account
 // refusals, sign-out across instances, header encoding and what the logs never hold.
 import t from 'tap'
-import { Client, request } from 'undici'
+import { request } from 'undici'
 import { Browser, followProvider, signIn, type Page } from '../helpers/browser.js'
 import { startStack, makeStore, waitReady, deleteKeys, type Stack } from '../helpers/stack.js'
+import { rawGet } from '../helpers/raw-get.js'
 
 function cookieHeader (browser: Browser, url: string): string {
   return [...browser.cookies(url)].map(([k, v]) => `${k}=${v}`).join('; ')
-}
-
-// Sends the path exactly as written: URL parsing in a client would resolve `..` and `//`
-// before the proxy ever saw them.
-async function rawGet (origin: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number, location: string | undefined, body: string }> {
-  const client = new Client(origin)
-  try {
-    const res = await client.request({ method: 'GET', path, headers })
-    const location = res.headers.location
-    return { status: res.statusCode, location: location === undefined ? undefined : String(location), body: await res.body.text() }
-  } finally {
-    await client.close()
-  }
 }
 
 t.test('with cookieSecure the session cookie is Secure and __Host- prefixed', async (t) => {

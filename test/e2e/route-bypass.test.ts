@@ -3,25 +3,10 @@
 // out, and a real upstream that records every request line proves none of them reached it.
 // Signed in, the upstream receives exactly the normalized path the rules matched.
 import t, { type Test } from 'tap'
-import { Client } from 'undici'
 import { Browser, signIn } from '../helpers/browser.js'
 import { startRecordingUpstream, type RecordingUpstream } from '../helpers/recording-upstream.js'
 import { startStack, type Stack } from '../helpers/stack.js'
-
-interface Answer { status: number, location: string | undefined, body: string }
-
-// Sends the path exactly as written: URL parsing in a client would resolve `..`, `//` and `#`
-// before the proxy ever saw them.
-async function rawGet (origin: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
-  const client = new Client(origin)
-  try {
-    const res = await client.request({ method: 'GET', path, headers })
-    const location = res.headers.location
-    return { status: res.statusCode, location: location === undefined ? undefined : String(location), body: await res.body.text() }
-  } finally {
-    await client.close()
-  }
-}
+import { rawGet } from '../helpers/raw-get.js'
 
 function cookieHeader (browser: Browser, url: string): string {
   return [...browser.cookies(url)].map(([k, v]) => `${k}=${v}`).join('; ')
