@@ -10,8 +10,8 @@ import type { SessionStore } from '../session/store.js'
 export const METRICS_PREFIX = 'aihubmix_auth_proxy_'
 
 // The `outcome` values of the callback's `event: 'login'` log lines (routes/auth/callback.ts),
-// so a spike on a dashboard is one log query away. bad_request and store_unavailable have no
-// login log line of their own: the request never reached the login decision.
+// so a spike on a dashboard is one log query away: every outcome, bad_request and
+// store_unavailable included, has its line, written with the count in one place (loginEvent).
 export const LOGIN_OUTCOMES = [
   'ok',
   'bad_request', // malformed or missing code/state
@@ -35,8 +35,8 @@ export type ProviderCallOutcome = 'ok' | ReturnType<typeof outcomeOf>
 
 // Each SessionStore call that can fail, plus connection errors the Redis client reports as events.
 export const STORE_OPERATIONS = [
-  'get', 'set', 'update', 'delete', 'claimOnce', 'hit', 'acquireLock', 'renewLock', 'releaseLock',
-  'deleteUserSessions', 'ping', 'connection'
+  'get', 'getWithTtl', 'set', 'update', 'expire', 'delete', 'claimOnce', 'hit', 'acquireLock', 'renewLock',
+  'releaseLock', 'deleteUserSessions', 'ping', 'connection'
 ] as const
 export type StoreOperation = typeof STORE_OPERATIONS[number]
 
@@ -163,6 +163,8 @@ export function instrumentStore (store: SessionStore, metrics: Pick<Metrics, 'se
   return {
     kind: store.kind,
     get: (key) => counted('get', store.get(key)),
+    getWithTtl: (key) => counted('getWithTtl', store.getWithTtl(key)),
+    expire: (key, ttlMs) => counted('expire', store.expire(key, ttlMs)),
     set: (key, value, ttlMs, userId) => counted('set', store.set(key, value, ttlMs, userId)),
     update: (key, value, ttlMs, fence) => counted('update', store.update(key, value, ttlMs, fence)),
     delete: (key, userId) => counted('delete', store.delete(key, userId)),

@@ -1,9 +1,9 @@
 // The embedded store for a single replica (SPEC §3 sessionStore=memory): the same contract as
 // Redis (store.ts), with the same SET NX / compare-and-delete meaning, on the injected clock.
 // Bounded, because every login adds an entry: when full it drops expired entries, then the
-// least recently written session (that user signs in again). Login-state claims and locks are
-// never evicted early — a forgotten claim would let a login state be replayed — so a store full
-// of those refuses new entries with AAP_ERR_STORE_UNAVAILABLE instead.
+// least recently written or renewed session (that user signs in again). Login-state claims and
+// locks are never evicted early — a forgotten claim would let a login state be replayed — so a
+// store full of those refuses new entries with AAP_ERR_STORE_UNAVAILABLE instead.
 import { StoreConfigInvalid, StoreUnavailable } from '../errors.js'
 import { clampTtl, type LockFence, type SessionStore } from './store.js'
 
@@ -38,8 +38,8 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
   if (!Number.isSafeInteger(maxEntries) || maxEntries < 1) {
     throw new StoreConfigInvalid('the memory store needs maxEntries >= 1')
   }
-  // Map keeps insertion order, and every write re-inserts: the first session found is the
-  // least recently written one. Keys come from keys.ts or the callers' own fixed prefixes.
+  // Map keeps insertion order, and every write or renewal re-inserts: the first session found
+  // is the least recently used one. Keys come from keys.ts or the callers' own fixed prefixes.
   const entries = new Map<string, Entry>()
   const byUser = new Map<string, Set<string>>()
   let closed = false
@@ -111,6 +111,19 @@ export function createMemoryStore (options: MemoryStoreOptions): MemoryStore {
       const entry = live(key)
       // A copy, as Redis would send: nobody can change what is stored by mutating a result.
       return entry === undefined ? null : Buffer.from(entry.value)
+    }),
+    getWithTtl: (key) => run(() => {
+      const entry = live(key)
+      return entry === undefined ? null : { value: Buffer.from(entry.value), ttlMs: entry.expiresAt - now() }
+    }),
+    expire: (key, ttlMs) => run(() => {
+      const entry = live(key)
+      if (entry === undefined) return false
+      entry.expiresAt = now() + clampTtl(ttlMs)
+      // A renewed session is one in use: it moves to the back of the eviction order.
+      entries.delete(key)
+      entries.set(key, entry)
+      return true
     }),
     set: (key, value, ttlMs, userId) => run(() => {
       put(key, { value: Buffer.from(value), expiresAt: now() + clampTtl(ttlMs), userId })

@@ -100,6 +100,18 @@ export function createRedisStore (options: RedisStoreOptions): SessionStore {
   return {
     kind: 'redis',
     get: (key) => call(() => client.getBuffer(prefix + key)),
+    getWithTtl: (key) => call(async () => {
+      // A pipeline, not MULTI: one round trip on one key (one slot on Cluster), nothing to roll
+      // back. A DEL landing between the two only makes the TTL -2, and a later PEXPIRE a no-op.
+      // (exec resolves to null only for a MULTI aborted by WATCH, which a pipeline never is)
+      const replies = await client.pipeline().getBuffer(prefix + key).pttl(prefix + key).exec() as
+        [[Error | null, Buffer | null], [Error | null, number]]
+      const [[getErr, value], [ttlErr, ttlMs]] = replies
+      const err = getErr ?? ttlErr
+      if (err !== null) throw err
+      return value === null ? null : { value, ttlMs }
+    }),
+    expire: (key, ttlMs) => call(async () => await client.pexpire(prefix + key, clampTtl(ttlMs)) === 1),
     set: (key, value, ttlMs, userId) => call(async () => {
       // Index first: a revoke running between the two commands then still finds this session.
       await scripts.aapIndexAdd(prefix + userIndexKey(userId), key, Math.max(indexLifeMs, clampTtl(ttlMs)))

@@ -1,15 +1,34 @@
 // The session lifecycle (SPEC §7): find the session a ticket names, keep its tokens and
-// userinfo fresh, create it at login and end it at sign-out. One store read per request in
-// steady state; AIHubMix is called only when the token is near expiry or userinfo is stale.
+// userinfo fresh, create it at login and end it at sign-out. The work under the session's lock
+// lives in refresh.ts.
+//
+// Hot path: a signed-in request costs one store round trip (the session and its TTL left, read
+// together). The idle renewal is one PEXPIRE, sent without waiting, when the key has lost at
+// least a minute (ttl.ts renewalTtl): no lock, no rewrite. AIHubMix is called only when the
+// token is near expiry or userinfo is stale.
+//
+// Decisions (the SPEC is silent on them):
+// - Single flight inside one process too: concurrent requests of one session share one refresh
+//   promise and one userinfo fetch, so the store sees one lock attempt per process, not one
+//   per request.
+// - ?refresh=1 (refreshUserinfo) accepts only userinfo fetched by a call sent after its request
+//   arrived (`since`, by the replicas' clocks): it joins a running fetch of this process that
+//   started no earlier, waits for an older one (or another replica's) and then fetches itself
+//   unless that one's call was sent after `since`. When AIHubMix fails it answers 503 with
+//   Retry-After, not the stored copy: the client asked for fresh data.
+// - A background userinfo fetch that fails is logged and retried by a later request; the
+//   idle renewal that fails is logged and retried by the next request.
+// - destroy(ticket) reads the session once to learn its user, so the per-user index (revoke-user)
+//   never keeps a member that sign-out or a new login ended.
 import type { FastifyBaseLogger } from 'fastify'
 import type { ProviderClient } from '../provider/client.js'
-import { isGrantInvalid } from '../provider/failure.js'
 import type { TokenSet, UserInfo } from '../provider/responses.js'
 import { sessionKeys, type SessionKeys } from './keys.js'
+import { createLockedWork, tokensFrom, type LockedResult, type RefreshOutcome } from './refresh.js'
 import { openSession, sealSession } from './seal.js'
 import type { SessionStore } from './store.js'
 import { createTicket, ticketKey, type Ticket } from './ticket.js'
-import { computeSessionTtl, shouldRenew } from './ttl.js'
+import { computeSessionTtl, renewalTtl } from './ttl.js'
 import { SESSION_VERSION, type Session } from './types.js'
 
 export interface SessionServiceOptions {
@@ -23,7 +42,7 @@ export interface SessionServiceOptions {
   userinfoTtl: number
   providerTimeout: number
   // each refresh call's outcome, for the token_refreshes metric
-  onRefresh?: (outcome: 'ok' | 'grant_invalid' | 'unavailable') => void
+  onRefresh?: (outcome: RefreshOutcome) => void
 }
 
 export interface ActiveSession {
@@ -42,25 +61,37 @@ export type SessionLookup =
   // fail closed (SPEC §7): the store cannot be read, or the token expired and AIHubMix is down
   | { state: 'unavailable', cause: 'store' | 'provider', retryAfterSeconds: number }
 
+export type TokenCallResult<T> =
+  | { state: 'ok', value: T }
+  // AIHubMix failed the call (not a dead grant): the session is kept
+  | { state: 'failed', err: unknown }
+  | Exclude<SessionLookup, ActiveSession>
+
 export interface SessionService {
   lookup (ticket: Ticket | undefined, log: FastifyBaseLogger): Promise<SessionLookup>
   create (tokens: TokenSet, user: UserInfo): Promise<Ticket>
-  destroy (ticket: Ticket, userId?: string): Promise<void>
-  // ?refresh=1 (SPEC §4): userinfo from AIHubMix now, saved so the next request carries it
-  refreshUserinfo (active: ActiveSession, log: FastifyBaseLogger): Promise<SessionLookup>
+  /** Ends the session and drops it from its user's index; resolves to its user id, if one was stored. */
+  destroy (ticket: Ticket): Promise<string | undefined>
+  /** ?refresh=1 (SPEC §4): userinfo from a call sent at `since` or later, saved for the next request */
+  refreshUserinfo (active: ActiveSession, log: FastifyBaseLogger, since: number): Promise<SessionLookup>
+  /** An AIHubMix call with the session's token (topup): one refresh try on a 401, then the session ends (SPEC §7) */
+  callWithToken<T> (active: ActiveSession, log: FastifyBaseLogger, call: (accessToken: string) => Promise<T>): Promise<TokenCallResult<T>>
 }
 
-const RETRY_AFTER_SECONDS = 5
-// How often a replica that lost the refresh race re-reads the store for the winner's result.
-const WAIT_POLL_MS = 25
+const STORE_RETRY_AFTER_SECONDS = 5
+const STORE_DOWN = { state: 'unavailable', cause: 'store', retryAfterSeconds: STORE_RETRY_AFTER_SECONDS } as const
+
+// A userinfo fetch running in this process: `since` for ?refresh=1, undefined for the
+// background (stale-while-revalidate) one.
+interface Fetch {
+  since: number | undefined
+  promise: Promise<SessionLookup>
+}
 
 export function createSessionService (options: SessionServiceOptions): SessionService {
-  const { store, provider, now } = options
-  // The lease outlives the slowest token call (oauth2-proxy #3456): a waiter never takes over
-  // while the winner's call can still succeed and rotate the refresh token.
-  const lockTtl = options.providerTimeout * 2 + 1000
-  // Single flight inside this process: concurrent requests of one session share one promise.
-  const inflight = new Map<string, Promise<SessionLookup>>()
+  const { store, now } = options
+  const refreshes = new Map<string, Promise<SessionLookup>>()
+  const fetches = new Map<string, Fetch>()
 
   function ttlFor (session: Session): number {
     return computeSessionTtl({
@@ -68,169 +99,119 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
     })
   }
 
+  function open (blob: Buffer, ticket: Ticket, keys: SessionKeys): Session | undefined {
+    const session = openSession(blob, ticketKey(ticket), keys.data)
+    return session === undefined || ttlFor(session) <= 0 ? undefined : session
+  }
+
   async function read (ticket: Ticket, keys: SessionKeys): Promise<Session | undefined> {
     const blob = await store.get(keys.data)
-    if (blob === null) return undefined
-    const session = openSession(blob, ticketKey(ticket), keys.data)
-    if (session === undefined || ttlFor(session) <= 0) return undefined
-    return session
+    return blob === null ? undefined : open(blob, ticket, keys)
   }
 
-  function seal (session: Session, ticket: Ticket, keys: SessionKeys): Buffer {
-    return sealSession(session, ticketKey(ticket), keys.data)
-  }
-
-  // Runs `change` on the freshest copy while holding the session's lock; `undefined` from
-  // `change` means nothing to write. Returns false when another holder had the lock.
-  async function withLock (
-    ticket: Ticket, keys: SessionKeys, change: (current: Session) => Promise<Session | undefined>
-  ): Promise<{ locked: boolean, session?: Session | undefined }> {
-    const token = options.randomBytes(16).toString('base64url')
-    if (!await store.acquireLock(keys.lock, token, lockTtl)) return { locked: false }
-    try {
-      const current = await read(ticket, keys)
-      if (current === undefined) return { locked: true }
-      const next = await change(current)
-      if (next === undefined) return { locked: true, session: current }
-      const written = await store.update(keys.data, seal(next, ticket, keys), ttlFor(next), { lockKey: keys.lock, token })
-      return { locked: true, session: written ? next : undefined }
-    } finally {
-      await store.releaseLock(keys.lock, token).catch(() => false)
-    }
-  }
-
-  // One structured line and one count per refresh call (SPEC §10).
-  function refreshed (outcome: 'ok' | 'grant_invalid' | 'unavailable', log: FastifyBaseLogger, err?: unknown): void {
-    options.onRefresh?.(outcome)
-    if (outcome === 'ok') log.info({ event: 'token_refresh', outcome }, 'token refreshed')
-    else if (outcome === 'grant_invalid') log.info({ event: 'token_refresh', outcome, code: (err as { code?: string }).code }, 'refresh refused: session ended')
-    else log.warn({ event: 'token_refresh', outcome, err }, 'token refresh failed')
-  }
+  const locked = createLockedWork({
+    store,
+    provider: options.provider,
+    now,
+    randomBytes: options.randomBytes,
+    providerTimeout: options.providerTimeout,
+    read,
+    write: (session, ticket, keys, fence) =>
+      store.update(keys.data, sealSession(session, ticketKey(ticket), keys.data), ttlFor(session), fence),
+    ...(options.onRefresh === undefined ? {} : { onRefresh: options.onRefresh })
+  })
 
   function needsRefresh (session: Session): boolean {
     return session.tokens.expiresAt - now() <= options.refreshSkew
   }
 
-  async function refreshTokens (active: ActiveSession, log: FastifyBaseLogger): Promise<SessionLookup> {
-    const { ticket, keys } = active
-    const deadline = now() + lockTtl
-    let outcome: 'ended' | 'unavailable' | undefined
-    while (true) {
-      const attempt = await withLock(ticket, keys, async (current) => {
-        // Another replica refreshed while we waited for the lock: use its result.
-        if (!needsRefresh(current)) return undefined
-        const refreshToken = current.tokens.refreshToken
-        if (refreshToken === undefined) { outcome = 'ended'; return undefined }
-        try {
-          const tokens = await provider.refresh(refreshToken)
-          refreshed('ok', log)
-          return { ...current, tokens: tokensFrom(tokens, now(), refreshToken) }
-        } catch (err) {
-          if (isGrantInvalid(err)) {
-            outcome = 'ended'
-            refreshed('grant_invalid', log, err)
-          } else {
-            outcome = 'unavailable'
-            refreshed('unavailable', log, err)
-          }
-          return undefined
-        }
-      })
-      if (attempt.locked) {
-        if (outcome === 'ended') {
-          await store.delete(keys.data, active.session.userId)
-          return { state: 'ended' }
-        }
-        if (attempt.session === undefined) return { state: 'none' }
-        if (outcome === 'unavailable') return serveStale(active, attempt.session)
-        return { ...active, session: attempt.session }
-      }
-      // Lost the race: wait for the winner's write instead of calling AIHubMix ourselves.
-      await delay(WAIT_POLL_MS)
-      const current = await read(ticket, keys)
-      if (current === undefined) return { state: 'none' }
-      if (!needsRefresh(current)) return { ...active, session: current }
-      if (now() > deadline) return serveStale(active, current)
-    }
+  function providerDown (session: Session): Extract<SessionLookup, { state: 'unavailable' }> {
+    return { state: 'unavailable', cause: 'provider', retryAfterSeconds: locked.retryAfterSeconds(session) }
   }
 
   // SPEC §7: AIHubMix unavailable keeps the session and serves with the old token while it is
   // still valid; once it is not, 503 with Retry-After.
   function serveStale (active: ActiveSession, current: Session): SessionLookup {
-    if (current.tokens.expiresAt > now()) return { ...active, session: current }
-    return { state: 'unavailable', cause: 'provider', retryAfterSeconds: RETRY_AFTER_SECONDS }
+    return current.tokens.expiresAt > now() ? { ...active, session: current } : providerDown(current)
+  }
+
+  async function refreshTokens (active: ActiveSession, log: FastifyBaseLogger): Promise<SessionLookup> {
+    const result = await locked.run(active.ticket, active.keys, log, {
+      // Another holder refreshed, or failed and set the backoff: use its result.
+      done: (current) => !needsRefresh(current) || locked.retryPending(current),
+      step: locked.refresh
+    })
+    switch (result.kind) {
+      case 'ok': return { ...active, session: result.session }
+      case 'skipped': return needsRefresh(result.session) ? serveStale(active, result.session) : { ...active, session: result.session }
+      case 'failed': case 'timeout': return serveStale(active, result.session)
+      case 'ended': return { state: 'ended' }
+      case 'gone': return { state: 'none' }
+    }
+  }
+
+  function fetchUserinfo (active: ActiveSession, log: FastifyBaseLogger, since: number | undefined): Promise<SessionLookup> {
+    const key = active.keys.data
+    const job: Fetch = { since, promise: Promise.resolve({ state: 'none' }) }
+    const run = async (): Promise<SessionLookup> => {
+      const result = await locked.run(active.ticket, active.keys, log, {
+        done: since === undefined
+          ? (current) => now() - current.userFetchedAt < options.userinfoTtl
+          : (current) => current.userFetchedAt >= since,
+        step: async (current, held) => {
+          const fetched = await locked.withToken(current, held, async (accessToken) => {
+            const sentAt = now()
+            return { user: await options.provider.userinfo(accessToken), sentAt }
+          })
+          if (fetched.kind !== 'ok') return fetched
+          const next: Session = { ...fetched.session, user: fetched.value.user, userFetchedAt: fetched.value.sentAt, lastSeenAt: now() }
+          await held.save(next)
+          return { kind: 'ok', session: next, value: undefined }
+        }
+      })
+      return userinfoOutcome(active, result, log)
+    }
+    job.promise = run().finally(() => {
+      if (fetches.get(key) === job) fetches.delete(key)
+    })
+    fetches.set(key, job)
+    return job.promise
+  }
+
+  function userinfoOutcome (active: ActiveSession, result: LockedResult<undefined>, log: FastifyBaseLogger): SessionLookup {
+    switch (result.kind) {
+      case 'ok': case 'skipped': return { ...active, session: result.session }
+      case 'ended': return { state: 'ended' }
+      case 'gone': return { state: 'none' }
+      case 'failed': case 'timeout':
+        log.warn({ event: 'userinfo', outcome: 'unavailable', err: result.kind === 'failed' ? result.err : undefined }, 'userinfo refresh failed')
+        return providerDown(result.session)
+    }
+  }
+
+  // Stale-while-revalidate (SPEC §7): the request that notices goes on with the stored copy.
+  function revalidateInBackground (active: ActiveSession, log: FastifyBaseLogger): void {
+    if (now() - active.session.userFetchedAt < options.userinfoTtl || fetches.has(active.keys.data)) return
+    fetchUserinfo(active, log, undefined).catch((err: unknown) => {
+      log.warn({ err }, 'background userinfo refresh failed')
+    })
+  }
+
+  // SPEC §7 idle renewal: one PEXPIRE, not awaited; a failure costs nothing but a later renewal.
+  function renewIdle (keys: SessionKeys, remainingMs: number, session: Session, log: FastifyBaseLogger): void {
+    const ttl = renewalTtl(remainingMs, ttlFor(session))
+    if (ttl === undefined) return
+    store.expire(keys.data, ttl).catch((err: unknown) => {
+      log.warn({ err }, 'session idle renewal failed')
+    })
   }
 
   function singleFlight (key: string, run: () => Promise<SessionLookup>): Promise<SessionLookup> {
-    const running = inflight.get(key)
+    const running = refreshes.get(key)
     if (running !== undefined) return running
-    const started = run().finally(() => inflight.delete(key))
-    inflight.set(key, started)
+    const started = run().finally(() => refreshes.delete(key))
+    refreshes.set(key, started)
     return started
-  }
-
-  // SPEC §7: a 401 from userinfo is treated like a revoked grant only after one refresh try;
-  // a token AIHubMix dropped early (a restart, a password change) must not sign the user out.
-  async function fetchUserinfo (active: ActiveSession, log: FastifyBaseLogger): Promise<SessionLookup> {
-    const { ticket, keys } = active
-    let ended = false
-    const withUser = async (current: Session): Promise<Session> =>
-      ({ ...current, user: await provider.userinfo(current.tokens.accessToken), userFetchedAt: now(), lastSeenAt: now() })
-    const attempt = await withLock(ticket, keys, async (current) => {
-      try {
-        return await withUser(current)
-      } catch (err) {
-        if (!isGrantInvalid(err)) {
-          log.warn({ event: 'userinfo', outcome: 'unavailable', err }, 'userinfo refresh failed')
-          return undefined
-        }
-      }
-      const refreshToken = current.tokens.refreshToken
-      if (refreshToken === undefined) { ended = true; return undefined }
-      let renewed: Session
-      try {
-        renewed = { ...current, tokens: tokensFrom(await provider.refresh(refreshToken), now(), refreshToken) }
-        refreshed('ok', log)
-      } catch (err) {
-        ended = isGrantInvalid(err)
-        refreshed(ended ? 'grant_invalid' : 'unavailable', log, err)
-        return undefined
-      }
-      try {
-        return await withUser(renewed)
-      } catch (err) {
-        if (isGrantInvalid(err)) { ended = true; return undefined }
-        log.warn({ event: 'userinfo', outcome: 'unavailable', err }, 'userinfo refresh failed')
-        // The refresh token may have rotated: the new tokens must be kept even without userinfo.
-        return renewed
-      }
-    })
-    if (ended) {
-      await store.delete(keys.data, active.session.userId)
-      log.info({ event: 'userinfo', outcome: 'grant_invalid' }, 'userinfo refused after a refresh try: session ended')
-      return { state: 'ended' }
-    }
-    if (attempt.locked && attempt.session === undefined) return { state: 'none' }
-    return { ...active, session: attempt.session ?? active.session }
-  }
-
-  // Stale-while-revalidate (SPEC §7) and the once-a-minute idle renewal both rewrite the blob
-  // under the lock in the background: the request that noticed does not wait for them.
-  function maintainInBackground (active: ActiveSession, log: FastifyBaseLogger): void {
-    const { session } = active
-    const stale = now() - session.userFetchedAt >= options.userinfoTtl
-    if (!stale && !shouldRenew(session.lastSeenAt, now())) return
-    const key = `bg:${active.keys.data}`
-    if (inflight.has(key)) return
-    const run = stale
-      ? () => fetchUserinfo(active, log)
-      : async (): Promise<SessionLookup> => {
-        await withLock(active.ticket, active.keys, async (current) => ({ ...current, lastSeenAt: now() }))
-        return active
-      }
-    singleFlight(key, run).catch((err: unknown) => {
-      log.warn({ err }, 'background session maintenance failed')
-    })
   }
 
   return {
@@ -238,19 +219,24 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
       if (ticket === undefined) return { state: 'none' }
       const keys = sessionKeys(ticket.id)
       try {
-        const session = await read(ticket, keys)
-        if (session === undefined) return { state: 'none' }
-        const active: ActiveSession = { state: 'active', session, ticket, keys }
+        const found = await store.getWithTtl(keys.data)
+        const session = found === null ? undefined : open(found.value, ticket, keys)
+        if (found === null || session === undefined) return { state: 'none' }
+        renewIdle(keys, found.ttlMs, session, log)
+        let active: ActiveSession = { state: 'active', session, ticket, keys }
         if (needsRefresh(session)) {
-          const refreshed = await singleFlight(keys.data, () => refreshTokens(active, log))
-          if (refreshed.state === 'active') maintainInBackground(refreshed, log)
-          return refreshed
+          // Backing off after a failed refresh: no AIHubMix call, no lock (refresh.ts).
+          const refreshed = locked.retryPending(session)
+            ? serveStale(active, session)
+            : await singleFlight(keys.data, () => refreshTokens(active, log))
+          if (refreshed.state !== 'active') return refreshed
+          active = refreshed
         }
-        maintainInBackground(active, log)
+        revalidateInBackground(active, log)
         return active
       } catch (err) {
         log.error({ err }, 'session store unavailable')
-        return { state: 'unavailable', cause: 'store', retryAfterSeconds: RETRY_AFTER_SECONDS }
+        return STORE_DOWN
       }
     },
 
@@ -267,35 +253,52 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
         createdAt: at,
         lastSeenAt: at
       }
-      await store.set(keys.data, seal(session, ticket, keys), ttlFor(session), session.userId)
+      await store.set(keys.data, sealSession(session, ticketKey(ticket), keys.data), ttlFor(session), session.userId)
       return ticket
     },
 
-    async destroy (ticket, userId) {
-      await store.delete(sessionKeys(ticket.id).data, userId)
+    async destroy (ticket) {
+      const keys = sessionKeys(ticket.id)
+      const blob = await store.get(keys.data)
+      // An expired or unreadable session is still deleted; only a readable one names its user.
+      const userId = blob === null ? undefined : openSession(blob, ticketKey(ticket), keys.data)?.userId
+      await store.delete(keys.data, userId)
+      return userId
     },
 
-    async refreshUserinfo (active, log) {
+    async refreshUserinfo (active, log, since) {
+      const key = active.keys.data
       try {
-        return await singleFlight(`ui:${active.keys.data}`, () => fetchUserinfo(active, log))
+        for (;;) {
+          const running = fetches.get(key)
+          if (running === undefined) return await fetchUserinfo(active, log, since)
+          if (running.since !== undefined && running.since >= since) return await running.promise
+          // Fetched before this request, or a background fetch that may have been: fetch after it.
+          await running.promise.catch(() => undefined)
+        }
       } catch (err) {
         log.error({ err }, 'session store unavailable')
-        return { state: 'unavailable', cause: 'store', retryAfterSeconds: RETRY_AFTER_SECONDS }
+        return STORE_DOWN
+      }
+    },
+
+    async callWithToken (active, log, call) {
+      try {
+        const result = await locked.run(active.ticket, active.keys, log, {
+          done: () => false,
+          step: (current, held) => locked.withToken(current, held, call)
+        })
+        switch (result.kind) {
+          case 'ok': return { state: 'ok', value: result.value }
+          case 'failed': return { state: 'failed', err: result.err }
+          case 'timeout': case 'skipped': return providerDown(result.session)
+          case 'ended': return { state: 'ended' }
+          case 'gone': return { state: 'none' }
+        }
+      } catch (err) {
+        log.error({ err }, 'session store unavailable')
+        return STORE_DOWN
       }
     }
   }
-}
-
-function tokensFrom (tokens: TokenSet, at: number, previousRefreshToken: string | undefined): Session['tokens'] {
-  const refreshToken = tokens.refreshToken ?? previousRefreshToken
-  return {
-    accessToken: tokens.accessToken,
-    ...(refreshToken === undefined ? {} : { refreshToken }),
-    expiresAt: at + tokens.expiresIn * 1000,
-    ...(tokens.scope === undefined ? {} : { scope: tokens.scope })
-  }
-}
-
-function delay (ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }

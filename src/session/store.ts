@@ -20,17 +20,27 @@ export interface SessionStore {
   readonly kind: StoreKind
   get (key: string): Promise<Buffer | null>
   /**
+   * The value and the TTL it has left, in one round trip (SPEC §7 hot path: a signed-in request
+   * reads nothing else). ttlMs <= 0 when the store knows no TTL for the key.
+   */
+  getWithTtl (key: string): Promise<{ value: Buffer, ttlMs: number } | null>
+  /**
    * Stores a new session and records its key in the index of `userId` (SPEC §8 revoke-user).
    * Called once per login; later writes go through update().
    */
   set (key: string, value: Buffer, ttlMs: number, userId: string): Promise<void>
   /**
-   * Rewrites an existing session and its TTL in one round trip (the once-a-minute renewal, a
-   * refreshed token, new userinfo). false when the session is gone (signed out or revoked on
+   * Rewrites an existing session and its TTL in one round trip (a refreshed token, new
+   * userinfo, a failed refresh's retry time). false when the session is gone (signed out or revoked on
    * another replica: an update never brings it back) or, with a fence, when the lock is no
    * longer held with that token (a slow refresh that lost its lease must not overwrite).
    */
   update (key: string, value: Buffer, ttlMs: number, fence?: LockFence): Promise<boolean>
+  /**
+   * Sets the TTL of an existing key without rewriting it (the idle renewal, at most once a
+   * minute). false when the key is gone: a session signed out meanwhile stays gone.
+   */
+  expire (key: string, ttlMs: number): Promise<boolean>
   /** true when the session existed. With userId, also drops the key from that user's index. */
   delete (key: string, userId?: string): Promise<boolean>
   /** SET NX PX: true only for the first claim while the record lives (SPEC §4 "state used"). */

@@ -18,10 +18,14 @@ export function computeSessionTtl ({ now, createdAt, idleTimeoutMs, maxAgeMs }: 
 }
 
 /**
- * Whether this request should write the renewal. lastRenewedAt is the session's lastSeenAt, so
- * every replica sees the same answer; a lastRenewedAt in the future (clock skew between
- * replicas) waits for the clock to catch up rather than renewing on every request.
+ * The TTL to extend the session's key to, or undefined when this request renews nothing.
+ * `remainingMs` is what the store reports left on the key (<= 0 when it knows none), read in
+ * the same round trip as the session; `wantedMs` is computeSessionTtl now. Renewing only when
+ * the key has lost at least RENEW_INTERVAL_MS keeps it to once a minute per session across all
+ * replicas, since they all read the same remaining TTL; a capped session (near
+ * createdAt + sessionMaxAge) wants less than it has left and is never extended.
  */
-export function shouldRenew (lastRenewedAt: number, now: number): boolean {
-  return now - lastRenewedAt >= RENEW_INTERVAL_MS
+export function renewalTtl (remainingMs: number, wantedMs: number): number | undefined {
+  // A key with no TTL at all would outlive every limit: always give it one.
+  return remainingMs <= 0 || wantedMs - remainingMs >= RENEW_INTERVAL_MS ? wantedMs : undefined
 }

@@ -21,12 +21,27 @@ export interface Session {
   tokens: SessionTokens
   /** the userinfo object exactly as provider/responses.ts validated it */
   user: UserInfo
-  /** ms since the epoch; userinfoTtl counts from here (SPEC §7) */
+  /**
+   * ms since the epoch when the userinfo call that produced `user` was sent (not when it
+   * answered): userinfoTtl counts from here (SPEC §7), and ?refresh=1 accepts only a fetch sent
+   * after its own request arrived.
+   */
   userFetchedAt: number
   /** ms since the epoch; sessionMaxAge counts from here and a refresh never moves it */
   createdAt: number
-  /** ms since the epoch; the last renewal written to the store (at most once a minute) */
+  /**
+   * ms since the epoch; the last time this proxy rewrote the blob: login, token refresh,
+   * userinfo fetch, failed refresh. Not the last request: the idle renewal only extends the
+   * store key's TTL (PEXPIRE, no rewrite; service.ts), so the store's TTL is what says how
+   * recently the session was used.
+   */
   lastSeenAt: number
+  /**
+   * ms since the epoch; set when a refresh failed for another reason than a dead grant
+   * (AIHubMix down, slow or broken). Until then no replica asks AIHubMix again for this session
+   * (refresh.ts); cleared by the next successful refresh.
+   */
+  refreshRetryAt?: number
 }
 
 type Json = Record<string, unknown>
@@ -69,5 +84,6 @@ export function isSession (value: unknown): value is Session {
     isUser(value.user) &&
     isTime(value.userFetchedAt) &&
     isTime(value.createdAt) &&
-    isTime(value.lastSeenAt)
+    isTime(value.lastSeenAt) &&
+    (value.refreshRetryAt === undefined || isTime(value.refreshRetryAt))
 }

@@ -1,7 +1,9 @@
 import t from 'tap'
 import { request } from 'undici'
 import { Browser, followProvider, signIn } from '../helpers/browser.js'
-import { startStack, type StoreKind } from '../helpers/stack.js'
+import { makeStore, startStack, type StoreKind } from '../helpers/stack.js'
+import { userIndexKey } from '../../src/session/keys.js'
+import { rawClient, uniquePrefix } from '../session/redis-helpers.js'
 
 for (const store of ['memory', 'redis'] as StoreKind[]) {
   t.test(`full one-click login through the proxy (${store} store)`, async (t) => {
@@ -71,22 +73,32 @@ t.test('signed-out API request gets 401 JSON with login_url', async (t) => {
   t.same(await res.body.json(), { error: 'unauthorized', login_url: '/oauth2/start?rd=%2Fapi%2Fdata%3Fq%3D1' })
 })
 
-t.test('sign_out deletes the session on every instance sharing the store', async (t) => {
-  const first = await startStack(t, { store: 'redis' })
+t.test('sign_out on one instance ends the session on every instance sharing the store', async (t) => {
+  const prefix = uniquePrefix()
+  const raw = rawClient(t, prefix)
+  const store = makeStore('redis', prefix)
+  t.teardown(() => store.close())
+  const first = await startStack(t, { sharedStore: store })
+  const second = await startStack(t, { sharedStore: store, replicaOf: first })
   const browser = new Browser()
   const callback = await signIn(browser, first.proxyUrl)
   t.equal(callback.status, 302)
   const cookie = [...browser.cookies(first.proxyUrl)].map(([k, v]) => `${k}=${v}`).join('; ')
-  const ok = await request(`${first.proxyUrl}/headers`, { headers: { cookie } })
-  t.equal(ok.statusCode, 200)
-  await ok.body.dump()
+  for (const stack of [first, second]) {
+    const ok = await request(`${stack.proxyUrl}/headers`, { headers: { cookie } })
+    t.equal(ok.statusCode, 200, 'signed in on both instances')
+    await ok.body.dump()
+  }
 
   const out = await request(`${first.proxyUrl}/oauth2/sign_out`, { method: 'POST', headers: { cookie, origin: first.proxyUrl } })
   t.equal(out.statusCode, 302)
   await out.body.dump()
-  const after = await request(`${first.proxyUrl}/headers`, { headers: { cookie, accept: 'application/json' } })
-  t.equal(after.statusCode, 401, 'the old cookie no longer works')
+  const line = first.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.event === 'sign_out')
+  t.match(line, { outcome: 'ok', userId: '1001' }, 'the sign_out line names the user')
+  const after = await request(`${second.proxyUrl}/headers`, { headers: { cookie, accept: 'application/json' } })
+  t.equal(after.statusCode, 401, 'the other instance no longer accepts the old cookie')
   await after.body.dump()
+  t.equal(await raw.zcard(prefix + userIndexKey('1001')), 0, 'the user index keeps no dead member')
 })
 
 t.test('a cross-site POST does not sign out', async (t) => {

@@ -1,55 +1,13 @@
 // SPEC §7 refresh and userinfo freshness, across replicas, through real sockets: the proxies
 // share one real Redis and one simulator; their clock is moved past token expiry instead of
 // waiting for it, so every assertion is about what happened, never about how fast.
-import t, { type Test } from 'tap'
-import { request } from 'undici'
+import t from 'tap'
 import { Browser, signIn } from '../helpers/browser.js'
 import { startRelay } from '../helpers/relay.js'
 import { buildSimulator } from '../../src/simulator/app.js'
-import { deleteKeys, makeStore, startStack, waitReady, type Stack } from '../helpers/stack.js'
+import { startStack, type Stack } from '../helpers/stack.js'
 import { until } from '../session/redis-helpers.js'
-
-interface Clock { offset: number, now: () => number }
-
-function makeClock (): Clock {
-  const clock: Clock = { offset: 0, now: () => Date.now() + clock.offset }
-  return clock
-}
-
-async function control (stack: Stack, path: string, body: unknown, method = 'POST'): Promise<unknown> {
-  const res = await request(`${stack.simulatorUrl}/__control/${path}`, {
-    method: method as 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body)
-  })
-  const text = await res.body.text()
-  if (res.statusCode >= 300) throw new Error(`control ${path}: ${res.statusCode} ${text}`)
-  return text === '' ? undefined : JSON.parse(text)
-}
-
-async function calls (stack: Stack): Promise<Record<string, number>> {
-  const res = await request(`${stack.simulatorUrl}/__control/calls`)
-  return await res.body.json() as Record<string, number>
-}
-
-function cookieOf (browser: Browser, stack: Stack): string {
-  return [...browser.cookies(stack.proxyUrl)].map(([k, v]) => `${k}=${v}`).join('; ')
-}
-
-async function get (url: string, headers: Record<string, string>): Promise<{ status: number, headers: Record<string, unknown>, body: string }> {
-  const res = await request(url, { headers })
-  return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
-}
-
-// Three replicas on one Redis, one simulator, one OAuth2 client, one clock.
-async function replicas (t: Test, clock: Clock, config: Record<string, unknown> = {}): Promise<Stack[]> {
-  const prefix = `aap-test:refresh-${Date.now()}-${Math.random()}:`
-  const store = makeStore('redis', prefix)
-  await waitReady(store)
-  t.teardown(async () => { await store.close(); await deleteKeys(prefix) })
-  const first = await startStack(t, { sharedStore: store, now: clock.now, config })
-  const second = await startStack(t, { sharedStore: store, now: clock.now, config, replicaOf: first })
-  const third = await startStack(t, { sharedStore: store, now: clock.now, config, replicaOf: first })
-  return [first, second, third]
-}
+import { calls, control, cookieOf, get, makeClock, replicas, seen } from './refresh-helpers.js'
 
 const ACCESS_TTL_S = 600
 
@@ -123,39 +81,53 @@ t.test('a 401 from userinfo ends the session only after one refresh try', async 
   t.equal(after.status, 401, 'the session is gone')
 })
 
-t.test('AIHubMix down: valid tokens keep working, expired ones get 503 + Retry-After, then recover without re-login', async (t) => {
+t.test('AIHubMix down: the old token serves while valid, then 503 + Retry-After, then recovery without re-login', async (t) => {
   const clock = makeClock()
   const simulator = await buildSimulator()
   await simulator.listen({ port: 0, host: '127.0.0.1' })
   t.teardown(() => simulator.close())
   const relay = await startRelay(t, (simulator.server.address() as { port: number }).port)
-  // A proxy that reaches AIHubMix only through the relay, which the test takes down.
-  const stack = await startStack(t, { now: clock.now, simulator, config: { providerUrl: relay.url, providerTimeout: '2s' } })
+  // A proxy on Redis that reaches AIHubMix only through the relay, which the test takes down.
+  const stack = await startStack(t, {
+    store: 'redis', now: clock.now, simulator, config: { providerUrl: relay.url, providerTimeout: '2s', passAccessToken: true }
+  })
   const browser = new Browser()
   await signIn(browser, stack.proxyUrl)
   const cookie = cookieOf(browser, stack)
+  const api = { cookie, accept: 'application/json' }
+  const oldToken = seen(await get(`${stack.proxyUrl}/headers`, api))['x-access-token']
+  t.ok(oldToken, 'the upstream sees the access token')
 
   await relay.stop()
-  const refused = await fetch(relay.url).then(() => 'answered', () => 'refused')
-  t.equal(refused, 'refused', 'AIHubMix is unreachable')
-  clock.offset += 60 * 1000
-  const valid = await get(`${stack.proxyUrl}/headers`, { cookie, accept: 'application/json' })
-  t.equal(valid.status, 200, 'a session with a valid token keeps working (stale userinfo is fine)')
+  t.equal(await fetch(relay.url).then(() => 'answered', () => 'refused'), 'refused', 'AIHubMix is unreachable')
+  // One minute of the token's two hours left: inside refreshSkew, so the request tries a refresh.
+  clock.offset += (7200 - 60) * 1000
+  const stale = await get(`${stack.proxyUrl}/headers`, api)
+  t.equal(stale.status, 200, 'the refresh failed, the token is still valid: served')
+  t.equal(seen(stale)['x-access-token'], oldToken, 'with the old token')
+  t.equal(seen(stale)['x-user-id'], '1001')
+  const again = await get(`${stack.proxyUrl}/headers`, api)
+  t.equal(again.status, 200, 'and again within the backoff')
 
-  clock.offset += 7201 * 1000
-  const api = await get(`${stack.proxyUrl}/headers`, { cookie, accept: 'application/json' })
-  t.equal(api.status, 503, 'expired token, AIHubMix down: 503')
-  t.ok(Number(api.headers['retry-after']) > 0, 'with Retry-After')
-  t.same(JSON.parse(api.body), { error: 'provider_unavailable' })
+  clock.offset += 120 * 1000
+  const expired = await get(`${stack.proxyUrl}/headers`, api)
+  t.equal(expired.status, 503, 'expired token, AIHubMix down: 503')
+  const retryAfter = Number(expired.headers['retry-after'])
+  t.ok(retryAfter >= 1 && retryAfter <= 5, `with Retry-After (${String(expired.headers['retry-after'])}): the backoff left`)
+  t.same(JSON.parse(expired.body), { error: 'provider_unavailable' })
   const page = await get(`${stack.proxyUrl}/private`, { cookie, accept: 'text/html' })
-  t.equal(page.status, 503)
-  t.match(String(page.headers['content-type']), /text\/html/)
+  t.equal(page.status, 503, 'a browser gets 503 too')
+  t.match(String(page.headers['content-type']), /text\/html/, 'as a page')
   t.match(page.body, /AIHubMix/)
+  const pageRetry = Number(page.headers['retry-after'])
+  t.ok(pageRetry >= 1 && pageRetry <= 5, `the page carries Retry-After (${String(page.headers['retry-after'])})`)
 
   await relay.start()
-  const back = await get(`${stack.proxyUrl}/headers`, { cookie, accept: 'application/json' })
-  t.equal(back.status, 200, 'AIHubMix back: the same cookie works, no re-login')
-  t.equal((JSON.parse(back.body) as Record<string, string>)['x-user-id'], '1001')
+  clock.offset += 10 * 1000
+  const back = await get(`${stack.proxyUrl}/headers`, api)
+  t.equal(back.status, 200, 'AIHubMix back, backoff over: the same cookie works, no re-login')
+  t.equal(seen(back)['x-user-id'], '1001')
+  t.not(seen(back)['x-access-token'], oldToken, 'with a refreshed token')
 })
 
 t.test('a changed balance reaches the upstream within userinfoTtl, and at once after ?refresh=1', async (t) => {

@@ -69,6 +69,15 @@ t.test('a Redis dump holds no token, no email and no session id', async (t) => {
   t.same(blob === null ? undefined : openSession(blob, ticketKey(ticket), keys.data), session, 'the ticket opens it')
 })
 
+t.test('a command refused inside the getWithTtl pipeline rejects with AAP_ERR_STORE_UNAVAILABLE', async (t) => {
+  const prefix = uniquePrefix()
+  const raw = rawClient(t, prefix)
+  const store = storeOn(t, { url: SHARED_REDIS_URL }, prefix)
+  await ready(store)
+  await raw.zadd(`${prefix}not-a-string`, 1, 'm')
+  await t.rejects(store.getWithTtl('not-a-string'), { code: 'AAP_ERR_STORE_UNAVAILABLE', cause: { message: /WRONGTYPE/ } })
+})
+
 t.test('the database number of redisUrl is used', async (t) => {
   const prefix = uniquePrefix()
   const db5 = rawClient(t, prefix, 6379, 5)

@@ -103,7 +103,9 @@ t.test('isSession checks what the request path relies on', async (t) => {
     ['fractional user id', { ...good, user: { id: 1.5 } }],
     ['negative createdAt', { ...good, createdAt: -1 }],
     ['no lastSeenAt', { ...good, lastSeenAt: undefined }],
-    ['infinite userFetchedAt', { ...good, userFetchedAt: Number.POSITIVE_INFINITY }]
+    ['infinite userFetchedAt', { ...good, userFetchedAt: Number.POSITIVE_INFINITY }],
+    ['refreshRetryAt as string', { ...good, refreshRetryAt: '1' }]
   ]
   for (const [name, value] of bad) t.notOk(isSession(value), name)
+  t.ok(isSession({ ...good, refreshRetryAt: 1_700_000_000_000 }), 'a failed refresh\'s retry time is part of a session')
 })

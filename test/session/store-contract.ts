@@ -38,6 +38,58 @@ export function runStoreContract (t: Test, makeStore: MakeStore): void {
     t.equal(await store.delete(data), false, 'deleting again reports nothing was there')
   })
 
+  t.test('getWithTtl reads the value and the TTL it has left', async (t) => {
+    const store = await makeStore(t)
+    const { data } = fresh()
+    t.equal(await store.getWithTtl(data), null, 'a missing key reads as null')
+    const value = Buffer.from([0, 1, 2, 255, 0x7b, 0x7d])
+    await store.set(data, value, LONG, 'user-1')
+    const read = await store.getWithTtl(data)
+    t.ok(read?.value.equals(value), 'binary values round-trip')
+    t.ok(read !== null && read.ttlMs > LONG - MEDIUM && read.ttlMs <= LONG, `ttl left ${String(read?.ttlMs)} ms of ${LONG}`)
+    read?.value.fill(0)
+    t.same((await store.getWithTtl(data))?.value, value, 'a result is a copy')
+    await store.delete(data)
+    t.equal(await store.getWithTtl(data), null, 'a deleted key reads as null')
+  })
+
+  t.test('expire sets the TTL of an existing key only, without rewriting it', async (t) => {
+    const store = await makeStore(t)
+    const { data } = fresh()
+    t.equal(await store.expire(data, LONG), false, 'no key, nothing to renew')
+    t.equal(await store.get(data), null, 'expire never creates a key')
+    await store.set(data, Buffer.from('v'), MEDIUM, 'user-1')
+    t.equal(await store.expire(data, LONG), true)
+    const read = await store.getWithTtl(data)
+    t.ok(read !== null && read.ttlMs > LONG - MEDIUM, 'the TTL is the new one')
+    t.same(read?.value, Buffer.from('v'), 'the value is untouched')
+    const witness = fresh().data
+    await store.set(witness, Buffer.from('w'), MEDIUM, 'user-1')
+    await until(gone(store, witness))
+    t.same(await store.get(data), Buffer.from('v'), 'outlived its first TTL')
+    t.equal(await store.expire(data, SHORT), true)
+    await until(gone(store, data))
+    t.pass('expire can shorten the TTL too')
+    const signedOut = fresh().data
+    await store.set(signedOut, Buffer.from('s'), LONG, 'user-1')
+    await store.delete(signedOut, 'user-1')
+    t.equal(await store.expire(signedOut, LONG), false, 'a deleted session is not brought back')
+    t.equal(await store.get(signedOut), null)
+  })
+
+  t.test('a session renewed by expire past its first TTL stays in the user index', async (t) => {
+    const store = await makeStore(t)
+    const user = `user-${randomUUID()}`
+    const { data } = fresh()
+    await store.set(data, Buffer.from('v1'), MEDIUM, user)
+    await store.expire(data, LONG)
+    const witness = fresh().data
+    await store.set(witness, Buffer.from('w'), MEDIUM, `user-${randomUUID()}`)
+    await until(gone(store, witness))
+    t.equal(await store.deleteUserSessions(user), 1)
+    t.equal(await store.get(data), null)
+  })
+
   t.test('a session expires after its TTL', async (t) => {
     const store = await makeStore(t)
     const { data } = fresh()
@@ -208,5 +260,7 @@ export function runStoreContract (t: Test, makeStore: MakeStore): void {
     await store.close()
     await t.rejects(store.get(fresh().data), { code: 'AAP_ERR_STORE_UNAVAILABLE', statusCode: 503 })
     await t.rejects(store.ping(), { code: 'AAP_ERR_STORE_UNAVAILABLE' })
+    await t.rejects(store.getWithTtl(fresh().data), { code: 'AAP_ERR_STORE_UNAVAILABLE' })
+    await t.rejects(store.expire(fresh().data, LONG), { code: 'AAP_ERR_STORE_UNAVAILABLE' })
   })
 }

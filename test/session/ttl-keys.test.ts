@@ -1,7 +1,7 @@
 import t from 'tap'
 import { sessionKeys, userIndexKey } from '../../src/session/keys.js'
 import { clampTtl } from '../../src/session/store.js'
-import { computeSessionTtl, RENEW_INTERVAL_MS, shouldRenew } from '../../src/session/ttl.js'
+import { computeSessionTtl, renewalTtl, RENEW_INTERVAL_MS } from '../../src/session/ttl.js'
 
 const MIN = 60_000
 const DAY = 24 * 60 * MIN
@@ -26,12 +26,16 @@ t.test('computeSessionTtl: idle timeout, never past createdAt + maxAge', async (
     'an idle timeout longer than max age is capped')
 })
 
-t.test('shouldRenew: at most once a minute', async (t) => {
+t.test('renewalTtl: only once the key has lost a minute, never past max age', async (t) => {
   t.equal(RENEW_INTERVAL_MS, MIN)
-  t.equal(shouldRenew(0, MIN - 1), false)
-  t.equal(shouldRenew(0, MIN), true)
-  t.equal(shouldRenew(0, DAY), true)
-  t.equal(shouldRenew(MIN * 10, MIN), false, 'a lastSeenAt in the future (clock skew) waits')
+  const idle = 7 * DAY
+  t.equal(renewalTtl(idle, idle), undefined, 'just written: nothing to renew')
+  t.equal(renewalTtl(idle - MIN + 1, idle), undefined, 'lost less than a minute')
+  t.equal(renewalTtl(idle - MIN, idle), idle, 'lost a minute: back to the full idle timeout')
+  t.equal(renewalTtl(DAY, idle), idle)
+  t.equal(renewalTtl(3 * DAY, 2 * DAY), undefined, 'capped by max age: wants less than it has, never extended')
+  t.equal(renewalTtl(idle, idle + 5 * MIN), idle + 5 * MIN, 'a longer idle timeout after a restart applies')
+  t.equal(renewalTtl(-1, 30_000), 30_000, 'a key without a TTL always gets one')
 })
 
 t.test('clampTtl: at least 1 ms, whole milliseconds', async (t) => {

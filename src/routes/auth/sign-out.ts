@@ -37,14 +37,15 @@ export async function signOutRoute (app: FastifyInstance, ctx: AppContext): Prom
     }
     const ticket = readTicket(request)
     if (ticket !== undefined) {
+      let userId: string | undefined
       try {
-        await ctx.sessions.destroy(ticket)
+        userId = await ctx.sessions.destroy(ticket)
       } catch (err) {
         // Clearing only the cookie would leave a live session behind: fail closed, keep both.
         request.log.error({ err }, 'session store unavailable')
         return answerUnavailable(request, reply, ctx, 'store', RETRY_AFTER_SECONDS)
       }
-      request.log.info({ event: 'sign_out', outcome: 'ok' }, 'signed out')
+      request.log.info({ event: 'sign_out', outcome: 'ok', userId }, 'signed out')
     }
     clearTicket(request)
     return reply.header('cache-control', 'no-store').redirect(rd, 302)

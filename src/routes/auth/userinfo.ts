@@ -16,10 +16,12 @@ function publicView (user: UserInfo): Partial<UserInfo> {
 
 export async function userinfoRoute (app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get(ctx.paths.userinfo, { config: { routeKind: 'auth' } }, async (request, reply) => {
+    // ?refresh=1 takes only userinfo AIHubMix was asked for after this moment (service.ts).
+    const since = ctx.now()
     let active = await requireSession(request, reply, ctx)
     if (active === undefined) return reply
     if (singleQueryValue(request.url, 'refresh') === '1') {
-      active = await requireSession(request, reply, ctx, await ctx.sessions.refreshUserinfo(active, request.log))
+      active = await requireSession(request, reply, ctx, await ctx.sessions.refreshUserinfo(active, request.log, since))
       if (active === undefined) return reply
     }
     return reply.header('cache-control', 'no-store').send(publicView(active.session.user))
