@@ -29,6 +29,13 @@ export const ProviderRejected = createError<'AAP_ERR_PROVIDER_REJECTED', [string
 export const ProviderGrantInvalid = createError<'AAP_ERR_PROVIDER_GRANT_INVALID', [string]>(
   'AAP_ERR_PROVIDER_GRANT_INVALID', 'AIHubMix %s: the grant is no longer valid', 401)
 
+// --- server ---
+// A server could not bind its address at startup (port in use, no permission, an address this
+// machine does not have): `serve` prints the message as one line and exits 1. The system's
+// error is in `cause`.
+export const ListenFailed = createError<'AAP_ERR_LISTEN_FAILED', [string, string, string, { cause: unknown }?]>(
+  'AAP_ERR_LISTEN_FAILED', '%s %s: %s', 500, Error, false)
+
 // --- pages ---
 export const PagesInvalidOption = createError<'AAP_ERR_PAGES_INVALID_OPTION', [string]>(
   'AAP_ERR_PAGES_INVALID_OPTION', 'invalid page option: %s', 500)

@@ -4,6 +4,8 @@ import type { Server as HttpsServer } from 'node:https'
 import type { FastifyInstance } from 'fastify'
 import { buildApp, type AppDeps } from '../app.js'
 import type { Config } from '../config/index.js'
+import { formatHostPort, type HostPort } from '../config/parse.js'
+import { ListenFailed } from '../errors.js'
 import { createLogger } from '../observability/logger.js'
 import { startMetricsServer, type RunningMetricsServer } from '../observability/metrics-server.js'
 import { createMetrics } from '../observability/metrics.js'
@@ -56,8 +58,11 @@ export async function startProxy (
   let tlsReload: TlsReload | undefined
   let metricsServer: RunningMetricsServer | undefined
   try {
-    url = await app.listen({ host: config.listen.host, port: config.listen.port })
-    if (config.metricsListen !== null) metricsServer = await startMetricsServer({ metrics, listen: config.metricsListen, logger })
+    url = await listenOn('listen', config.listen, () => app.listen({ host: config.listen.host, port: config.listen.port }))
+    const metricsListen = config.metricsListen
+    if (metricsListen !== null) {
+      metricsServer = await listenOn('metricsListen', metricsListen, () => startMetricsServer({ metrics, listen: metricsListen, logger }))
+    }
     if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
       // app.ts served HTTPS from these files, so the server is an https.Server
       tlsReload = startTlsReload({ server: app.server as HttpsServer, certFile: config.tlsCertFile, keyFile: config.tlsKeyFile, log: app.log })
@@ -78,6 +83,28 @@ export async function startProxy (
       // Last, so the drain itself can still be scraped.
       await metricsServer?.close()
     }
+  }
+}
+
+// What an operator can act on, for the errors a bind fails with; the code is kept either way.
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'this machine has no such address',
+  ENOTFOUND: 'the host name does not resolve'
+}
+
+/**
+ * Runs a server's listen and turns a failure into ListenFailed, whose message is one plain line
+ * naming the option and the address (SPEC §3: no stack trace for what an operator can fix).
+ */
+export async function listenOn<T> (option: string, address: HostPort, listen: () => Promise<T>): Promise<T> {
+  try {
+    return await listen()
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error'
+    const what = LISTEN_ERRORS[code] ?? 'cannot listen'
+    throw new ListenFailed(option, formatHostPort(address), `${what} (${code}); expected a free address and port`, { cause: err })
   }
 }
 

@@ -1,18 +1,43 @@
 // Rules that involve more than one option (SPEC §3, §7). Each returns plain problem lines that
 // name the option in the user's own spelling. Options that failed to parse are absent and their
 // rules are skipped: their own problem is already reported.
-import { formatDuration } from './parse.js'
+import { formatDuration, formatHostPort, type HostPort } from './parse.js'
 import { REFRESH_TOKEN_LIFE_MS, type Config, type OptionName } from './schema.js'
 
-type Spell = (name: OptionName) => string
+export type Spell = (name: OptionName) => string
 type Check = (c: Partial<Config>, spell: Spell) => string | string[] | undefined
 
 const LOOPBACK_HOSTS = ['localhost', '127.0.0.1', '[::1]']
+
+// An unspecified address binds every interface, so it collides with any host on its port.
+const ANY_HOSTS = ['0.0.0.0', '::']
+
+// `localhost` may resolve to either loopback address.
+function sameHost (a: string, b: string): boolean {
+  const [x, y] = [a.toLowerCase(), b.toLowerCase()]
+  if (x === y || ANY_HOSTS.includes(x) || ANY_HOSTS.includes(y)) return true
+  return (x === 'localhost' && ['127.0.0.1', '::1'].includes(y)) || (y === 'localhost' && ['127.0.0.1', '::1'].includes(x))
+}
+
+// Port 0 asks the system for a free port each time, so two of them never collide.
+function sameSocket (a: HostPort, b: HostPort): boolean {
+  return a.port !== 0 && a.port === b.port && sameHost(a.host, b.host)
+}
 
 const REDIS_OPTIONS = ['redisUrl', 'redisSentinels', 'redisClusterNodes'] as const
 
 function redisSet (c: Partial<Config>): OptionName[] {
   return REDIS_OPTIONS.filter((n) => c[n] !== undefined)
+}
+
+// Exported for config/files.ts: a CA file that would not be used is not read either.
+export function redisCaFileProblem (c: Partial<Config>, spell: Spell): string | undefined {
+  if (c.redisCaFile === undefined) return undefined
+  if (redisSet(c).length === 0) return `${spell('redisCaFile')}: has no effect without a Redis option; expected redisUrl (rediss://), redisSentinels or redisClusterNodes`
+  if (c.redisUrl?.startsWith('redis://') === true) return `${spell('redisCaFile')}: redisUrl uses redis:// (no TLS); expected a rediss:// redisUrl`
+  return c.redisUrl === undefined && c.redisTls !== true
+    ? `${spell('redisCaFile')}: TLS is off for redisSentinels/redisClusterNodes; expected redisTls=true as well`
+    : undefined
 }
 
 const checks: Check[] = [
@@ -63,14 +88,7 @@ const checks: Check[] = [
     : c.sessionStore === 'memory' && redisSet(c).length > 0
       ? `${spell('sessionStore')}: memory, yet ${redisSet(c).map(spell).join(', ')} is set; expected sessionStore=redis or no redis option`
       : undefined,
-  (c, spell) => {
-    if (c.redisCaFile === undefined) return undefined
-    if (redisSet(c).length === 0) return `${spell('redisCaFile')}: has no effect without a Redis option; expected redisUrl (rediss://), redisSentinels or redisClusterNodes`
-    if (c.redisUrl?.startsWith('redis://') === true) return `${spell('redisCaFile')}: redisUrl uses redis:// (no TLS); expected a rediss:// redisUrl`
-    return c.redisUrl === undefined && c.redisTls !== true
-      ? `${spell('redisCaFile')}: TLS is off for redisSentinels/redisClusterNodes; expected redisTls=true as well`
-      : undefined
-  },
+  redisCaFileProblem,
   (c, spell) => {
     const set: OptionName[] = [
       ...(['redisUsername', 'redisPassword'] as const).filter((n) => c[n] !== undefined),
@@ -88,6 +106,11 @@ const checks: Check[] = [
     : undefined,
   (c, spell) => c.sessionIdleTimeout !== undefined && c.sessionMaxAge !== undefined && c.sessionIdleTimeout > c.sessionMaxAge
     ? `${spell('sessionIdleTimeout')}: ${formatDuration(c.sessionIdleTimeout)} is longer than sessionMaxAge (${formatDuration(c.sessionMaxAge)}); expected at most sessionMaxAge`
+    : undefined,
+  // Two servers cannot bind one port: the second listen would fail with EADDRINUSE at startup.
+  (c, spell) => c.listen !== undefined && c.metricsListen !== undefined && c.metricsListen !== null &&
+    sameSocket(c.listen, c.metricsListen)
+    ? `${spell('metricsListen')}: ${formatHostPort(c.metricsListen)} is the proxy's own address (listen ${formatHostPort(c.listen)}); expected another port, or empty to disable metrics`
     : undefined,
   (c, spell) => (c.tlsCertFile === undefined) === (c.tlsKeyFile === undefined)
     ? undefined

@@ -1,6 +1,7 @@
 // Resolves raw layers into the frozen Config: precedence flag > env > file > default, per-option
 // parse, derived defaults, cross-option rules, every problem collected (SPEC §3).
 import { checkConfig } from './checks.js'
+import { checkFiles } from './files.js'
 import { didYouMean } from '../cli/args.js'
 import {
   envName, flagName, getOption, isOptionName, optionNames, type Config, type DeriveBasis, type OptionName
@@ -16,13 +17,14 @@ export type LoadResult =
 // Reads flags, env (+ *_FILE) and the --config file, then resolves them.
 export function loadConfig (input: SourceInput): LoadResult {
   const { layers, problems, unreadable } = readSources(input)
-  const result = resolveLayers(layers, unreadable)
+  const result = resolveLayers(layers, unreadable, input.cwd)
   const all = [...problems, ...(result.ok ? [] : result.problems)]
   return all.length > 0 ? { ok: false, problems: all } : result
 }
 
 // Builds a Config from plain raw values (as a YAML file would hold them), with defaults and the
-// same validation. For the demo command and tests.
+// same validation (file paths relative to the process's working directory). For the demo
+// command and tests.
 export function resolveConfig (raw: Readonly<Record<string, unknown>>): LoadResult {
   const layer: Layer = { origin: 'file', values: new Map() }
   const problems: string[] = []
@@ -30,12 +32,12 @@ export function resolveConfig (raw: Readonly<Record<string, unknown>>): LoadResu
     if (!isOptionName(key)) problems.push(`${key}: unknown option${didYouMean(key, optionNames)}`)
     else if (value !== undefined && value !== null) layer.values.set(key, { raw: value, spelling: key })
   }
-  const result = resolveLayers([layer], new Set())
+  const result = resolveLayers([layer], new Set(), process.cwd())
   if (problems.length === 0) return result
   return { ok: false, problems: [...problems, ...(result.ok ? [] : result.problems)] }
 }
 
-function resolveLayers (layers: readonly Layer[], unreadable: ReadonlySet<OptionName>): LoadResult {
+function resolveLayers (layers: readonly Layer[], unreadable: ReadonlySet<OptionName>, cwd: string): LoadResult {
   const problems: string[] = []
   const values: Partial<Record<OptionName, unknown>> = {}
   const origins: Partial<Origins> = {}
@@ -56,7 +58,8 @@ function resolveLayers (layers: readonly Layer[], unreadable: ReadonlySet<Option
     else problems.push(`${given.spelling}: ${option.secret ? redact(r.problem, given.raw) : r.problem}`)
   }
   deriveDefaults(values, layers)
-  problems.push(...checkConfig(values as Partial<Config>, (n) => spellings[n] ?? n))
+  const spell = (n: OptionName): string => spellings[n] ?? n
+  problems.push(...checkConfig(values as Partial<Config>, spell), ...checkFiles(values as Partial<Config>, spell, cwd))
   if (problems.length > 0) return { ok: false, problems }
   const config = values as Config
   config.cookieName = finalCookieName(config)

@@ -1,11 +1,12 @@
 // Serves a renewed certificate without a restart (SPEC §3 tlsCertFile/tlsKeyFile): new TLS
 // handshakes get the pair on disk, connections already open keep theirs.
-import { createPrivateKey, X509Certificate } from 'node:crypto'
+import type { X509Certificate } from 'node:crypto'
 import { watch, type FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { createSecureContext, type SecureContextOptions } from 'node:tls'
+import type { SecureContextOptions } from 'node:tls'
 import type { FastifyBaseLogger } from 'fastify'
+import { checkKeyPair } from '../config/files.js'
 
 // Kubernetes (cert-manager's Secret mount) swaps a whole directory: a new timestamped folder,
 // a `..data_tmp` symlink, then a rename over `..data`. One read after that burst, not one per
@@ -38,8 +39,9 @@ interface KeyPair {
 
 type Loaded = { ok: true, pair: KeyPair, certificate: X509Certificate } | { ok: false, reason: string }
 
-// Both files, checked as a pair: a half-written or mismatched pair is refused with a reason
-// that never quotes the files (the key is a secret, and so may be what a bad file holds).
+// Both files, checked as a pair (the same check as at startup, config/files.ts): a half-written
+// or mismatched pair is refused with a reason that never quotes the files (the key is a secret,
+// and so may be what a bad file holds).
 export async function loadKeyPair (files: TlsFiles): Promise<Loaded> {
   let pair: KeyPair
   try {
@@ -48,27 +50,8 @@ export async function loadKeyPair (files: TlsFiles): Promise<Loaded> {
   } catch (err) {
     return { ok: false, reason: `cannot read the files (${(err as NodeJS.ErrnoException).code ?? 'error'})` }
   }
-  let certificate: X509Certificate
-  try {
-    certificate = new X509Certificate(pair.cert)
-  } catch {
-    return { ok: false, reason: 'the certificate file holds no PEM certificate' }
-  }
-  try {
-    if (!certificate.checkPrivateKey(createPrivateKey(pair.key))) {
-      return { ok: false, reason: 'the key does not match the certificate' }
-    }
-  } catch {
-    return { ok: false, reason: 'the key file holds no PEM private key' }
-  }
-  try {
-    // What the server will build from the pair: anything else OpenSSL refuses (a broken chain
-    // after the leaf, a key type it does not support) is caught here, not at setSecureContext.
-    createSecureContext(pair)
-  } catch (err) {
-    return { ok: false, reason: `OpenSSL refuses the pair (${(err as { code?: string }).code ?? 'error'})` }
-  }
-  return { ok: true, pair, certificate }
+  const checked = checkKeyPair(pair.cert, pair.key)
+  return checked.ok ? { ok: true, pair, certificate: checked.certificate } : { ok: false, reason: checked.reason }
 }
 
 export function startTlsReload (options: TlsReloadOptions): TlsReload {

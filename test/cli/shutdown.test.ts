@@ -1,11 +1,9 @@
 // Graceful shutdown (SPEC §10) as an operator sees it: the real bin gets SIGTERM while a request
 // is in flight; the in-process proxy shows the drain bound and the store being closed.
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { createServer, type ServerResponse } from 'node:http'
 import { connect } from 'node:net'
 import { Writable } from 'node:stream'
-import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
 import { Agent, request } from 'undici'
 import { startProxy } from '../../src/cli/serve-app.js'
@@ -16,13 +14,7 @@ import { buildSimulator } from '../../src/simulator/app.js'
 import { COOKIE_SECRET } from '../config/fixtures.js'
 import { deleteKeys, makeStore, waitReady } from '../helpers/stack.js'
 import { freePort, settlesWithin, until, uniquePrefix } from '../session/redis-helpers.js'
-
-const root = fileURLToPath(new URL('../../', import.meta.url))
-
-// The real bin as an operator starts it: the built dist/cli.js when present, else the source.
-function cliArgs (): string[] {
-  return existsSync(`${root}dist/cli.js`) ? ['dist/cli.js'] : ['--import', 'tsx', 'src/cli.ts']
-}
+import { cliArgs, ROOT as root } from './bin.js'
 
 interface HeldUpstream {
   url: string
@@ -248,6 +240,6 @@ t.test('a proxy that cannot listen closes its store, so the failed process can e
   const store = makeStore('redis', prefix)
   await waitReady(store)
   const stdout = new Writable({ write (_chunk, _enc, cb) { cb() } })
-  await t.rejects(startProxy(resolved.config, { stdout }, { store }), { code: 'EADDRINUSE' })
+  await t.rejects(startProxy(resolved.config, { stdout }, { store }), { code: 'AAP_ERR_LISTEN_FAILED', cause: { code: 'EADDRINUSE' } })
   await t.rejects(store.ping(), 'the Redis store is closed')
 })

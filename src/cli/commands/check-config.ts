@@ -1,5 +1,5 @@
-// `check-config` (SPEC §3, §8): validates the configuration exactly as serve would and prints it
-// with every secret redacted. Connects to nothing.
+// `check-config` (SPEC §3, §8): validates the configuration exactly as serve would (the files it
+// names included) and prints it with every secret redacted. Connects to nothing.
 import { describeOptionFlags, loadConfig, renderEffectiveConfig } from '../../config/index.js'
 import { hasHelpFlag } from '../args.js'
 import { EXIT_OK, EXIT_USAGE, type Command, type CommandContext } from '../command.js'
@@ -12,7 +12,9 @@ function help (): string {
 Validates the configuration from flags, AUTH_PROXY_* environment variables and the
 --config file, then prints the effective configuration as YAML, every secret
 redacted, each value followed by where it came from. Exit status 2 and one line
-per problem when it is invalid.
+per problem when it is invalid. The files the options name (tlsCertFile and
+tlsKeyFile, upstreamCaFile, redisCaFile) are read and checked as serve would use
+them; nothing is connected to.
 
 ${describeOptionFlags()}
   --help, -h

@@ -5,7 +5,8 @@ import { resolveConfig } from '../../config/index.js'
 import { buildSimulator } from '../../simulator/app.js'
 import { parseFlags } from '../args.js'
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, type Command } from '../command.js'
-import { startProxy, waitForAbort } from '../serve-app.js'
+import { ListenFailed } from '../../errors.js'
+import { listenOn, startProxy, waitForAbort } from '../serve-app.js'
 
 // DEMO ONLY: published in this repository, for the embedded demo; never use it anywhere else.
 const DEMO_COOKIE_SECRET = 'demo-only-cookie-secret-not-for-production-use'
@@ -73,13 +74,19 @@ export const demoCommand: Command = {
       return EXIT_FAILURE
     }
     try {
-      await simulator.listen({ host: '127.0.0.1', port: providerPort })
-      await upstream.listen({ host: '127.0.0.1', port: upstreamPort })
+      const provider = { host: '127.0.0.1', port: providerPort }
+      await listenOn('--provider-port', provider, () => simulator.listen(provider))
+      const demoUpstream = { host: '127.0.0.1', port: upstreamPort }
+      await listenOn('--upstream-port', demoUpstream, () => upstream.listen(demoUpstream))
       const proxy = await startProxy(resolved.config, ctx)
       proxy.app.log.info(`demo ready: open http://localhost:${proxyPort} and sign in as alice / alice-password`)
       await waitForAbort(ctx.signal)
       await proxy.close()
       return EXIT_OK
+    } catch (err) {
+      if (!(err instanceof ListenFailed)) throw err
+      ctx.stderr.write(`demo: ${err.message}\n`)
+      return EXIT_FAILURE
     } finally {
       await upstream.close()
       await simulator.close()
