@@ -33,7 +33,7 @@ import { compileAccessPolicy } from './rules/access.js'
 import { compileAllowedHosts } from './rules/allowed-hosts.js'
 import { compileHeaderStripPolicy, stripClientHeaders } from './rules/header-strip.js'
 import { compileOriginPolicy } from './rules/origin.js'
-import { normalizePath, type NormalizedTarget } from './rules/path.js'
+import { isForwardAuthTarget, normalizePath, type NormalizedTarget } from './rules/path.js'
 import { compileRedirectPolicy } from './rules/redirect.js'
 import { compileRouteRules } from './rules/routes.js'
 import { createBearerValidator } from './session/bearer.js'
@@ -123,8 +123,12 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
     trustProxy: config.trustProxy === false ? false : [...config.trustProxy],
     // §5: one path, matched and forwarded. Normalized before routing, so the router, the
     // skip/API rules and the upstream all see the same string.
+    // §6: a forward-auth target is recognised on the raw URL, before normalization, so a path
+    // Envoy appends to <authPrefix>/auth can never pick another route (rules/path.ts).
     rewriteUrl (req: TargetedRequest) {
-      const target = normalizePath(req.url ?? '/')
+      const raw = req.url ?? '/'
+      if (isForwardAuthTarget(raw, config.authPrefix)) return `${config.authPrefix}/auth`
+      const target = normalizePath(raw)
       req[kTarget] = target
       return target.ok ? target.path + target.search : '/'
     },

@@ -11,15 +11,21 @@ export interface SignedIn {
   session: { user: UserInfo, tokens: { accessToken: string } }
 }
 
-export type IdentityHeaders = (who: SignedIn) => Record<string, string>
+// 'upstream': the headers of a proxied request. 'ingress': a forward-auth 200 (§6), which the
+// ingress copies onto the request it routes, and which never carries X-Access-Token: the answer
+// also reaches anyone who can request <authPrefix>/auth through the public route, a page's own
+// script included, and §7 says tokens never reach the browser. Nothing in a request shows
+// whether an ingress or a browser asked (nginx subrequests carry the client's headers), so
+// passAccessToken applies to proxied requests only.
+export type IdentityHeaders = (who: SignedIn, to: 'upstream' | 'ingress') => Record<string, string>
 
 export function createIdentityHeaders (config: Config): IdentityHeaders {
   // §3 assertionKey: imported once here, at startup, never per request.
   const signer = config.assertionKey === undefined
     ? undefined
     : createAssertionSigner({ privateKeyPem: config.assertionKey, issuer: config.redirectUrl.origin, audience: config.upstream.origin })
-  return (who) => {
-    const token = config.passAccessToken ? who.session.tokens.accessToken : undefined
+  return (who, to) => {
+    const token = config.passAccessToken && to === 'upstream' ? who.session.tokens.accessToken : undefined
     const headers = buildIdentityHeaders(who.session.user, token)
     if (signer !== undefined) headers['x-auth-assertion'] = signer.sign(who.session.user)
     return headers

@@ -7,12 +7,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { classifyUpstreamError } from '../observability/metrics.js'
 import type { AppContext } from '../routes/context.js'
 import { answerError, pathOf } from '../routes/replies.js'
+import { readTicket } from '../routes/cookies.js'
 import { admit, lookupSession } from '../routes/require-session.js'
 import { ownOrigin } from '../routes/auth/sign-out.js'
 import { checkAccount, checkBalance } from '../rules/access.js'
 import { isAllowedWebsocketOrigin } from '../rules/origin.js'
 import { isSkipAuth } from '../rules/routes.js'
-import { applyForwardedHeaders } from './upstream-headers.js'
+import { readBearerToken } from '../session/bearer.js'
+import { applyForwardedHeaders, websocketRequestHeaders } from './upstream-headers.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -26,40 +28,66 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
   const ca = config.upstreamCaFile === undefined ? undefined : readFileSync(config.upstreamCaFile)
 
   async function gate (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const bearerRead = readsProxyBearer(request)
     const found = await lookupSession(request, ctx)
+    // §5: a token the proxy read as its bearer never reaches the upstream, whatever AIHubMix
+    // said of it (accepted, refused, or not asked in time): on a skipped route a refused or
+    // unchecked request is still proxied, and its token is still a live AIHubMix credential.
+    if (bearerRead) dropProxyBearer(request)
     if (isSkipAuth(request.method, pathOf(request.url), ctx.routeRules)) {
-      // §5: skipped routes need no session; identity only when a valid one happens to exist.
-      if (found.state === 'bearer') dropProxyBearer(request)
+      // §5: skipped routes need no session; identity only when a valid one happens to exist,
+      // and never on an upgrade another site started: the route is public, so the socket is
+      // proxied, but not as the user (cross-site websocket hijacking).
       if ((found.state === 'active' || found.state === 'bearer') && checkAccount(found.session.user, ctx.accessPolicy).ok) {
-        request.auth = { userId: found.session.userId }
-        request.identityHeaders = ctx.identityHeaders(found)
+        if (isCrossSiteUpgrade(request, found.state)) {
+          request.log.info({ event: 'websocket_identity_withheld', reason: 'origin' }, 'cross-site websocket on a skipped route proxied without identity')
+        } else {
+          request.auth = { userId: found.session.userId }
+          request.identityHeaders = ctx.identityHeaders(found, 'upstream')
+        }
       }
       request.upstreamTiming = { startedAt: performance.now() }
       return undefined
     }
     const active = await admit(request, reply, ctx, found)
     if (active === undefined) return reply
-    if (active.state === 'bearer') dropProxyBearer(request)
     const balance = checkBalance(active.session.user.balance_formatted, ctx.accessPolicy)
     if (!balance.ok) {
       return answerError(request, reply, ctx, { kind: 'insufficient_balance', topupUrl: ctx.paths.topup, ...(balance.balance === undefined ? {} : { balance: balance.balance }) },
         { balance: balance.balance ?? null, topup_url: ctx.paths.topup })
     }
-    // A browser cannot put Authorization on a websocket handshake, so only a cookie session can
-    // be ridden cross-site: bearer clients (scripts, CLIs) send no Origin and need no check.
-    if (request.headers.upgrade !== undefined && active.state === 'active' &&
-      !isAllowedWebsocketOrigin(headerValue(request.headers.origin), ownOrigin(request), ctx.originPolicy)) {
+    if (isCrossSiteUpgrade(request, active.state)) {
       request.log.info({ event: 'websocket_refused', reason: 'origin' }, 'cross-site websocket refused')
       return answerError(request, reply, ctx, { kind: 'cross_site' })
     }
-    request.identityHeaders = ctx.identityHeaders(active)
+    request.identityHeaders = ctx.identityHeaders(active, 'upstream')
     request.upstreamTiming = { startedAt: performance.now() }
     return undefined
+  }
+
+  // §5: read exactly as lookupSession reads it: no session cookie came, allowBearer is on, and
+  // Authorization holds a `Bearer` token.
+  function readsProxyBearer (request: FastifyRequest): boolean {
+    return config.allowBearer && readTicket(request) === undefined && readBearerToken(request.headers.authorization) !== undefined
+  }
+
+  // §5: an upgrade needs the proxy's own origin (or an allowed redirect domain). A browser
+  // cannot put Authorization on a websocket handshake, so only a cookie session can be ridden
+  // cross-site: bearer clients (scripts, CLIs) send no Origin and need no check.
+  function isCrossSiteUpgrade (request: FastifyRequest, via: 'active' | 'bearer'): boolean {
+    return request.headers.upgrade !== undefined && via === 'active' &&
+      !isAllowedWebsocketOrigin(headerValue(request.headers.origin), ownOrigin(request), ctx.originPolicy)
   }
 
   await app.register(httpProxy, {
     upstream: config.upstream.origin,
     prefix: '/',
+    // Websocket upgrades go to the upstream's path too (http-proxy joins this to the request
+    // path; the HTTP handler below adds basePath itself). Location headers are left as the
+    // upstream wrote them, on HTTP as before: http-proxy's rewrite would replace the first
+    // '<basePath>/' found anywhere in a relative Location.
+    rewritePrefix: `${basePath}/`,
+    internalRewriteLocationHeader: false,
     websocket: true,
     config: { routeKind: 'proxy' },
     preHandler: gate,
@@ -99,15 +127,13 @@ export async function proxyRoutes (app: FastifyInstance, ctx: AppContext): Promi
         answerError(request, reply as FastifyReply, ctx, { kind: timedOut ? 'upstream_timeout' : 'upstream_unavailable' })
       }
     },
-    // http-proxy reads rewriteRequestHeaders from here although its types omit it.
+    // http-proxy reads rewriteRequestHeaders from here although its types omit it. Its default
+    // forwards only the cookie; the upgrade carries the client's headers (already stripped,
+    // §5) as an HTTP request does, with the same forwarding facts and request id (§5, §10).
     wsClientOptions: {
       ...(ca === undefined ? {} : { ca }),
-      rewriteRequestHeaders: (headers: Record<string, string>, request: FastifyRequest) => {
-        const out: Record<string, string | string[] | undefined> = {
-          ...headers,
-          ...(request.headers.cookie === undefined ? {} : { cookie: request.headers.cookie })
-        }
-        // The same forwarding facts and request id as an HTTP request (§5, §10).
+      rewriteRequestHeaders: (_headers: Record<string, string>, request: FastifyRequest) => {
+        const out = websocketRequestHeaders(request.headers)
         applyForwardedHeaders(out, { remoteAddress: request.raw.socket.remoteAddress, protocol: request.protocol, host: request.host }, ctx.forwarding)
         out['x-request-id'] = request.id
         return { ...out, ...request.identityHeaders }

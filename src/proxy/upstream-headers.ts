@@ -62,3 +62,26 @@ export function applyForwardedHeaders (headers: IncomingHttpHeaders, facts: Forw
     }
   }
 }
+
+// The websocket client (ws) writes the handshake itself (RFC 6455 §4.1: Host, Connection,
+// Upgrade, Sec-WebSocket-Key/-Version/-Extensions, and -Protocol from the subprotocol the proxy
+// accepted): a client's copy would go out a second time, in another spelling. The rest are
+// hop-by-hop (RFC 9110 §7.6.1) and belong to the client's connection only.
+const NOT_FORWARDED_ON_UPGRADE: ReadonlySet<string> = new Set([
+  'host', 'connection', 'upgrade', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer',
+  'http2-settings', 'content-length', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-extensions',
+  'sec-websocket-protocol', 'sec-websocket-accept'
+])
+
+// §5: what a websocket upgrade forwards of the client's (already stripped) headers, as
+// reply-from does for an HTTP request: the names listed in `Connection` go too, before the
+// proxy adds its own, so a client cannot name X-User-Id there to remove what the proxy adds.
+export function websocketRequestHeaders (client: IncomingHttpHeaders): IncomingHttpHeaders {
+  const listed = typeof client.connection === 'string' ? client.connection.toLowerCase().split(',').map((name) => name.trim()) : []
+  const out: IncomingHttpHeaders = {}
+  for (const [name, value] of Object.entries(client)) {
+    if (value === undefined || NOT_FORWARDED_ON_UPGRADE.has(name) || listed.includes(name)) continue
+    out[name] = value
+  }
+  return out
+}

@@ -115,3 +115,26 @@ function canonicalSegment (raw: string): SegmentResult {
   }
   return { ok: true, segment: out }
 }
+
+// §6: Envoy's ext_authz appends the original request path, as the client wrote it, to its
+// `path_prefix`, and takes a 200 as "allow". Resolved like any other target,
+// `<authPrefix>/auth/../sign_in` would reach sign_in and `<authPrefix>/auth/../../public/x` a
+// skipped route, both answering 200. So a raw target whose path is `<authPrefix>/auth` or starts
+// with `<authPrefix>/auth/` belongs to forward-auth before any normalization, whatever follows;
+// only `<authPrefix>/auth/traefik` exactly stays Traefik's endpoint. Compared without
+// allocating: this runs on every request.
+const AUTH = '/auth'
+const TRAEFIK = '/traefik'
+
+export function isForwardAuthTarget (rawTarget: string, authPrefix: string): boolean {
+  if (!rawTarget.startsWith(authPrefix) || !rawTarget.startsWith(AUTH, authPrefix.length)) return false
+  const at = authPrefix.length + AUTH.length
+  if (endsPath(rawTarget, at)) return true
+  if (rawTarget[at] !== '/') return false
+  return !rawTarget.startsWith(TRAEFIK, at) || !endsPath(rawTarget, at + TRAEFIK.length)
+}
+
+function endsPath (rawTarget: string, at: number): boolean {
+  const ch = rawTarget[at]
+  return ch === undefined || ch === '?' || ch === '#'
+}

@@ -39,7 +39,10 @@ for (const [curve, { alg, pem }] of Object.entries(KEYS)) {
       algorithms: [alg]
     })
     t.equal(protectedHeader.alg, alg)
-    t.match(payload, { sub: '1002', name: '张三', email: 'zhangsan@example.cn', balance: String })
+    // `sub` is a string (RFC 7519 §4.1.2), '1002' and never the number 1002.
+    t.equal(typeof payload.sub, 'string', 'sub is a string')
+    t.equal(payload.sub, '1002')
+    t.match(payload, { name: '张三', email: 'zhangsan@example.cn', balance: String })
     t.equal(payload.balance, decodeURIComponent(seen['x-user-balance'] ?? ''))
     t.ok(payload.exp !== undefined && payload.iat !== undefined && payload.exp - payload.iat <= 300, 'short-lived (SPEC: at most 5 min)')
 
@@ -111,5 +114,6 @@ t.test('bearer clients get an assertion too', async (t) => {
   const { payload } = await jwtVerify(seen['x-auth-assertion'] ?? '', jwks, {
     issuer: stack.config.redirectUrl.origin, audience: new URL(stack.upstreamUrl).origin
   })
+  t.equal(typeof payload.sub, 'string')
   t.equal(payload.sub, '1001')
 })

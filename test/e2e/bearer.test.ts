@@ -5,6 +5,7 @@
 import t from 'tap'
 import { request } from 'undici'
 import { Browser, signIn } from '../helpers/browser.js'
+import { startRecordingUpstream } from '../helpers/recording-upstream.js'
 import { startStack, type Stack } from '../helpers/stack.js'
 
 interface Answer { status: number, headers: Record<string, unknown>, body: string }
@@ -183,4 +184,53 @@ t.test('without allowBearer a bearer signs nobody in, and Authorization reaches 
   const seen = JSON.parse(res.body) as Record<string, string>
   t.equal(seen.authorization, 'Bearer the-apps-own-token')
   t.equal(seen['x-user-id'], '1001')
+})
+
+t.test('a token the proxy read as its bearer never reaches the upstream: valid, refused or unchecked, protected or skipped', async (t) => {
+  const upstream = await startRecordingUpstream(t)
+  const stack = await startStack(t, { config: { allowBearer: true, skipAuthRoutes: '^/public/', upstream: upstream.url } })
+  const { token: valid } = await freshToken(stack)
+  const { token: unchecked } = await freshToken(stack)
+  const { browser } = await freshToken(stack, { username: '张三', password: 'zhangsan-password' })
+
+  // [token, what AIHubMix makes of it, status on a protected route]
+  const cases: Array<[string, string, number]> = [
+    [valid, 'valid', 200],
+    ['not-a-live-token', 'refused', 401],
+    ['not;a"token', 'not a token at all', 401]
+  ]
+  for (const [token, what, status] of cases) {
+    for (const scheme of ['Bearer', 'bearer']) {
+      upstream.seen.length = 0
+      const protectedRes = await get(`${stack.proxyUrl}/private`, { ...API, authorization: `${scheme} ${token}` })
+      t.equal(protectedRes.status, status, `${what}, protected route: ${status}`)
+      const skipped = await get(`${stack.proxyUrl}/public/x`, { ...API, authorization: `${scheme} ${token}` })
+      t.equal(skipped.status, 200, `${what}, skipped route: proxied`)
+      t.same(upstream.seen.map((r) => r.url), status === 200 ? ['/private', '/public/x'] : ['/public/x'])
+      for (const seen of upstream.seen) {
+        t.notOk('authorization' in seen.headers, `${what} (${scheme}), ${seen.url}: Authorization never reaches the upstream`)
+        t.equal(seen.headers['x-user-id'], what === 'valid' ? '1001' : undefined, `${what}, ${seen.url}: identity only for a valid token`)
+      }
+    }
+  }
+
+  // AIHubMix down: the token could not be checked, and it is still a live credential.
+  await control(stack, 'POST', 'faults', { endpoint: 'userinfo', mode: 'status', status: 502 })
+  upstream.seen.length = 0
+  const down = await get(`${stack.proxyUrl}/private`, { ...API, authorization: `Bearer ${unchecked}` })
+  t.equal(down.status, 503, 'provider down, protected route: 503')
+  const downSkipped = await get(`${stack.proxyUrl}/public/x`, { ...API, authorization: `Bearer ${unchecked}` })
+  t.equal(downSkipped.status, 200, 'provider down, skipped route: proxied')
+  t.same(upstream.seen.map((r) => r.url), ['/public/x'])
+  t.notOk('authorization' in (upstream.seen[0]?.headers ?? {}), 'provider down, skipped route: Authorization dropped')
+  t.notOk('x-user-id' in (upstream.seen[0]?.headers ?? {}), 'and no identity')
+  await control(stack, 'DELETE', 'faults')
+
+  // With the session cookie the proxy never read Authorization: it is the app's.
+  upstream.seen.length = 0
+  const withCookie = await get(`${stack.proxyUrl}/public/x`, { ...API, cookie: cookieOf(browser, stack), authorization: `Bearer ${valid}` })
+  t.equal(withCookie.status, 200)
+  t.equal(upstream.seen[0]?.headers.authorization, `Bearer ${valid}`, 'a cookie request keeps its Authorization')
+  t.equal(upstream.seen[0]?.headers['x-user-id'], '1002', 'and the session\'s identity')
+  t.notOk(stack.logs.join('').includes(unchecked), 'no token in the logs')
 })

@@ -2,9 +2,11 @@
 // with the identity headers, or 401/403/503, never a redirect and never from the headers that
 // name the original request; GET /oauth2/auth/traefik trusts X-Forwarded-* only from a
 // trustProxy peer and sends a signed-out browser to an absolute start URL.
+import { generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
-import { request } from 'undici'
+import { Client, request } from 'undici'
 import { Browser, followProvider, signIn } from '../helpers/browser.js'
+import { startRecordingUpstream } from '../helpers/recording-upstream.js'
 import { makeStore, startStack, type Stack } from '../helpers/stack.js'
 
 const HTML = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
@@ -18,6 +20,17 @@ interface Answer {
 async function get (url: string, headers: Record<string, string> = {}): Promise<Answer> {
   const res = await request(url, { headers })
   return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
+}
+
+// The request line exactly as written: Envoy appends the client's path without resolving it.
+async function raw (origin: string, method: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
+  const client = new Client(origin)
+  try {
+    const res = await client.request({ method: method as 'GET', path, headers })
+    return { status: res.statusCode, headers: res.headers, body: await res.body.text() }
+  } finally {
+    await client.close()
+  }
 }
 
 async function signedInCookie (stack: Stack): Promise<string> {
@@ -191,4 +204,84 @@ t.test('allowBearer: an AIHubMix access token passes forward-auth as a session d
   const forwarded = { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': '127.0.0.1', 'x-forwarded-uri': '/' }
   const traefik = await get(`${stack.proxyUrl}/oauth2/auth/traefik`, { ...forwarded, authorization: 'Bearer not-a-token-aihubmix-knows', accept: HTML })
   t.equal(traefik.status, 401, 'traefik: a client that sent a token is not sent to sign in')
+})
+
+t.test('/oauth2/auth/<anything>: dot segments in the appended path never reach another route', async (t) => {
+  const upstream = await startRecordingUpstream(t)
+  const assertionKey = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+  const stack = await startStack(t, { config: { upstream: upstream.url, skipAuthRoutes: '^/public', assertionKey } })
+  // Each would answer 200 (or be proxied to a skipped route) if resolved before routing; a 200
+  // from /oauth2/auth is Envoy's "allow".
+  const probes = [
+    '/oauth2/auth/../sign_in',
+    '/oauth2/auth/x/../../jwks.json',
+    '/oauth2/auth/../../healthz',
+    '/oauth2/auth/../../public/x',
+    '/oauth2/auth/%2e%2e/sign_in',
+    '/oauth2/auth/%2E%2E/%2E%2E/public/x',
+    '/oauth2/auth/..%2f..%2fpublic/x',
+    '/oauth2/auth//../../public/x',
+    '/oauth2/auth/./../../healthz',
+    '/oauth2/auth/traefik/../../sign_in',
+    '/oauth2/auth/../../public/x?a=1',
+    '/oauth2/auth/../../../x',
+    '/oauth2/auth/%00'
+  ]
+  t.equal((await raw(stack.proxyUrl, 'GET', '/public/x')).status, 200, 'the skipped route is live')
+  t.equal((await raw(stack.proxyUrl, 'GET', '/oauth2/jwks.json')).status, 200, 'jwks.json is live')
+  upstream.seen.length = 0
+
+  for (const method of ['GET', 'POST', 'DELETE']) {
+    for (const path of probes) {
+      const out = await raw(stack.proxyUrl, method, path, { accept: HTML })
+      t.equal(out.status, 401, `signed out ${method} ${path}: 401`)
+      t.same(JSON.parse(out.body), { error: 'unauthorized' }, `${method} ${path}: forward-auth's own answer`)
+    }
+  }
+  t.same(upstream.seen, [], 'nothing was proxied')
+
+  const cookie = await signedInCookie(stack)
+  for (const path of probes) {
+    const out = await raw(stack.proxyUrl, 'GET', path, { cookie, accept: HTML })
+    t.equal(out.status, 200, `signed in ${path}: forward-auth's 200`)
+    t.equal(out.body, '', `${path}: no page`)
+    t.equal(out.headers['x-user-id'], '1001', `${path}: with the identity`)
+  }
+  t.same(upstream.seen, [], 'still nothing proxied')
+  const traefik = await raw(stack.proxyUrl, 'GET', '/oauth2/auth/traefik', { cookie, accept: HTML })
+  t.equal(traefik.status, 400, '/oauth2/auth/traefik itself is still the Traefik endpoint (no trustProxy here)')
+})
+
+t.test('passAccessToken: the token goes to the upstream of a proxied request, never into a forward-auth answer', async (t) => {
+  const stack = await startStack(t, { config: { passAccessToken: true, trustProxy: '127.0.0.1' } })
+  const cookie = await signedInCookie(stack)
+  const proxied = await get(`${stack.proxyUrl}/headers`, { cookie, accept: 'application/json' })
+  t.equal(proxied.status, 200)
+  t.match((JSON.parse(proxied.body) as Record<string, string>)['x-access-token'], /^\S{20,}$/, 'the upstream gets X-Access-Token')
+
+  const nginx = await get(`${stack.proxyUrl}/oauth2/auth`, { cookie })
+  t.equal(nginx.status, 200)
+  t.equal(nginx.headers['x-user-id'], '1001')
+  t.equal(nginx.headers['x-access-token'], undefined, '/oauth2/auth: no X-Access-Token (a page\'s script could read it)')
+  const envoy = await get(`${stack.proxyUrl}/oauth2/auth/api/x`, { cookie })
+  t.equal(envoy.headers['x-access-token'], undefined, '/oauth2/auth/<path>: none either')
+  const traefik = await get(`${stack.proxyUrl}/oauth2/auth/traefik`, {
+    cookie, 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'http', 'x-forwarded-host': '127.0.0.1', 'x-forwarded-uri': '/'
+  })
+  t.equal(traefik.status, 200)
+  t.equal(traefik.headers['x-access-token'], undefined, '/oauth2/auth/traefik: none either')
+})
+
+t.test('/oauth2/auth/traefik builds its absolute URL from redirectUrl, never from Host or X-Forwarded-Host', async (t) => {
+  const stack = await startStack(t, {
+    config: { trustProxy: '127.0.0.1', redirectUrl: 'https://auth.example.com/oauth2/callback', cookieSecure: true, allowedRedirectDomains: 'app.example.com' }
+  })
+  const traefik = `${stack.proxyUrl}/oauth2/auth/traefik`
+  const base = { 'x-forwarded-method': 'GET', 'x-forwarded-proto': 'https', 'x-forwarded-uri': '/dashboard?tab=1', accept: HTML }
+  const nav = await get(traefik, { ...base, host: 'attacker.example:8443', 'x-forwarded-host': 'app.example.com' })
+  t.equal(nav.status, 302)
+  t.equal(nav.headers.location, `https://auth.example.com/oauth2/start?rd=${encodeURIComponent('https://app.example.com/dashboard?tab=1')}`,
+    'start on redirectUrl\'s origin, whatever Host said')
+  const evil = await get(traefik, { ...base, host: 'attacker.example', 'x-forwarded-host': 'attacker.example' })
+  t.equal(evil.headers.location, 'https://auth.example.com/oauth2/start?rd=%2F', 'a foreign forwarded host: rd /, still on redirectUrl\'s origin')
 })

@@ -40,8 +40,16 @@ async function stackWithRecorder (t: Test, config: Record<string, unknown>): Pro
   return { stack, upstream }
 }
 
-t.test('path tricks against skipAuthRoutes ^/public are refused signed out and never reach the upstream', async (t) => {
-  const { stack, upstream } = await stackWithRecorder(t, { skipAuthRoutes: '^/public' })
+// Anchored, and unanchored as operators write it too: `/public` also matches anywhere in the
+// string, so `/admin#/public` or `/admin?/public` would pass it if the rules saw the raw URL.
+for (const rule of ['^/public', '/public']) {
+  t.test(`path tricks against skipAuthRoutes ${rule} are refused signed out and never reach the upstream`, async (t) => {
+    await trickTest(t, rule)
+  })
+}
+
+async function trickTest (t: Test, rule: string): Promise<void> {
+  const { stack, upstream } = await stackWithRecorder(t, { skipAuthRoutes: rule })
 
   const open = await rawGet(stack.proxyUrl, '/public/page', API)
   t.equal(open.status, 200, 'the real skipped route is proxied signed out (the rule is live)')
@@ -64,7 +72,7 @@ t.test('path tricks against skipAuthRoutes ^/public are refused signed out and n
     t.equal(page.location, `/oauth2/sign_in?rd=${encodeURIComponent(normalized)}`, `${sent}: rd is the normalized path`)
   }
   t.same(upstream.seen, [], 'the upstream received nothing at all while signed out')
-})
+}
 
 t.test('signed in, the upstream receives the normalized path, the same string the rules matched', async (t) => {
   const { stack, upstream } = await stackWithRecorder(t, { skipAuthRoutes: '^/public' })

@@ -17,13 +17,20 @@ export interface RunningNginx {
   errorLog: () => Promise<string>
 }
 
+export interface NginxOptions {
+  /** the port to listen on (a test that must know it before nginx starts); default: a free one */
+  port?: number
+  /** more `http {}` level directives, such as an `upstream {}` block */
+  http?: string
+}
+
 /**
  * Starts nginx with `server` (the body of one `server {}` block, without `listen`) inside an
  * `http {}` whose every path points into a fresh temp dir.
  */
-export async function startNginx (t: Test, server: string): Promise<RunningNginx> {
+export async function startNginx (t: Test, server: string, options: NginxOptions = {}): Promise<RunningNginx> {
   const dir = await mkdtemp(join(tmpdir(), 'aap-nginx-'))
-  const port = await freePort()
+  const port = options.port ?? await freePort()
   const conf = join(dir, 'nginx.conf')
   await writeFile(conf, `
 daemon off;
@@ -39,6 +46,7 @@ http {
   fastcgi_temp_path ${join(dir, 'fastcgi')};
   uwsgi_temp_path ${join(dir, 'uwsgi')};
   scgi_temp_path ${join(dir, 'scgi')};
+${options.http ?? ''}
   server {
     listen 127.0.0.1:${port};
 ${server}

@@ -1,6 +1,6 @@
 import t from 'tap'
 import fc from 'fast-check'
-import { normalizePath } from '../../src/rules/path.js'
+import { isForwardAuthTarget, normalizePath } from '../../src/rules/path.js'
 
 // [raw target, path, search]
 const normalized: Array<[string, string, string]> = [
@@ -180,4 +180,55 @@ t.test('property: dot segments resolve like an independent model', async () => {
     const expected = model(segments.map((s) => s.replace(/%2e/gi, '.')))
     return expected === undefined ? (!r.ok && r.reason === 'above_root') : (r.ok && r.path === expected)
   }), { numRuns: 10000 })
+})
+
+// §6 (Envoy ext_authz appends the original path): [raw target, forward-auth before normalization]
+const forwardAuthTargets: Array<[string, boolean]> = [
+  ['/oauth2/auth', true],
+  ['/oauth2/auth?x=1', true],
+  ['/oauth2/auth#x', true],
+  ['/oauth2/auth/', true],
+  ['/oauth2/auth/x', true],
+  ['/oauth2/auth/../sign_in', true],
+  ['/oauth2/auth/x/../../jwks.json', true],
+  ['/oauth2/auth/../../healthz', true],
+  ['/oauth2/auth/../../public/x', true],
+  ['/oauth2/auth/%2e%2e/sign_in', true],
+  ['/oauth2/auth//traefik', true],
+  ['/oauth2/auth/traefik/', true],
+  ['/oauth2/auth/traefik/../../public', true],
+  ['/oauth2/auth/traefikx', true],
+  ['/oauth2/auth/traefik/x', true],
+  // exactly Traefik's endpoint
+  ['/oauth2/auth/traefik', false],
+  ['/oauth2/auth/traefik?rd=1', false],
+  ['/oauth2/auth/traefik#x', false],
+  // not the forward-auth path, literally
+  ['/oauth2/authx', false],
+  ['/oauth2/auth.json', false],
+  ['/oauth2/sign_in', false],
+  ['/oauth2//auth/x', false],
+  ['/OAUTH2/auth/x', false],
+  ['/oauth2/%61uth/x', false],
+  ['/x/oauth2/auth', false],
+  ['/oauth2', false],
+  ['/', false],
+  ['http://h/oauth2/auth/../x', false]
+]
+
+t.test('forward-auth targets are recognised on the raw path', async (t) => {
+  for (const [raw, expected] of forwardAuthTargets) {
+    t.equal(isForwardAuthTarget(raw, '/oauth2'), expected, raw)
+  }
+  t.equal(isForwardAuthTarget('/id/auth/../x', '/id'), true, 'another authPrefix')
+  t.equal(isForwardAuthTarget('/oauth2/auth/../x', '/id'), false)
+  t.equal(isForwardAuthTarget('/a/b/auth/traefik', '/a/b'), false)
+})
+
+t.test('property: any path under <authPrefix>/auth/ is forward-auth, except Traefik\'s exact path', async () => {
+  fc.assert(fc.property(fc.string({ maxLength: 30 }), (rest) => {
+    const raw = `/oauth2/auth/${rest}`
+    const path = raw.split(/[?#]/)[0]
+    return isForwardAuthTarget(raw, '/oauth2') === (path !== '/oauth2/auth/traefik')
+  }), { numRuns: 5000 })
 })

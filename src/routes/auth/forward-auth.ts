@@ -11,9 +11,13 @@
 // - /auth/traefik answers 400 to every peer outside trustProxy, signed in or not: without a
 //   trusted Traefik in front the X-Forwarded-* headers mean nothing, and a plain 400 shows a
 //   missing trustProxy at once rather than sending users to rd '/'.
-// - Envoy appends the original path to `<authPrefix>/auth`: an original path of exactly
-//   `/traefik` lands on the Traefik endpoint, and Envoy outside trustProxy gets 400 (denied,
-//   fail closed).
+// - Envoy appends the original path to its path_prefix: with `<authPrefix>/auth`, an original
+//   path of exactly `/traefik` lands on the Traefik endpoint, and Envoy outside trustProxy gets
+//   400 (denied, fail closed). The README's `<authPrefix>/auth/envoy` prefix avoids that: every
+//   other path under `<authPrefix>/auth/` is this check, taken as written.
+// - passAccessToken never adds X-Access-Token here (proxy/identity.ts): the answer is readable
+//   by whoever can reach this endpoint, and nothing in the request tells an ingress's
+//   subrequest from a page's own fetch. The README's configs keep /auth off the public route.
 // - A dead cookie is not cleared: nginx drops an auth subrequest's Set-Cookie, and the ticket
 //   names nothing any more.
 // - A signed-out Traefik request is a browser navigation when X-Forwarded-Method is GET/HEAD,
@@ -42,7 +46,10 @@ export async function forwardAuthRoutes (app: FastifyInstance, ctx: AppContext):
   const routeOptions = { config: { routeKind: 'forward-auth' as const } }
 
   // Envoy's HTTP ext_authz asks with the original method and appends the original path to
-  // its path_prefix, so /auth answers any method under any sub-path, and reads neither.
+  // its path_prefix, so /auth answers any method under any sub-path, and reads neither. A raw
+  // path under /auth/ reaches /auth before normalization (app.ts, rules/path.ts); the wildcard
+  // serves the spellings that only normalize into it (`<authPrefix>//auth/x`) and non-GET
+  // requests for /auth/traefik.
   const check = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> =>
     answer(reply, await decide(request, ctx))
   app.all(`${authPrefix}/auth`, routeOptions, check)
@@ -107,7 +114,7 @@ async function decide (request: FastifyRequest, ctx: AppContext): Promise<Verdic
     return { ok: false, status: 403, error: REFUSAL_ERRORS[reason] }
   }
   request.auth = { userId: found.session.userId }
-  return { ok: true, headers: ctx.identityHeaders(found) }
+  return { ok: true, headers: ctx.identityHeaders(found, 'ingress') }
 }
 
 function answer (reply: FastifyReply, verdict: Verdict): FastifyReply {
