@@ -94,7 +94,7 @@ export async function buildApp (config: Config, deps: AppDeps): Promise<FastifyI
       providerTimeout: config.providerTimeout,
       onRefresh: metrics.tokenRefresh
     }),
-    pages: createPages({ formActionOrigins: [config.authorizeUrl.origin] }),
+    pages: createPages({ formActionOrigins: [config.authorizeUrl.origin, config.redirectUrl.origin], allowedRedirectDomains: config.allowedRedirectDomains }),
     paths: authPaths(config.authPrefix),
     redirectPolicy: compileRedirectPolicy(config),
     originPolicy: compileOriginPolicy(config),

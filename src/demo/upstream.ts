@@ -49,7 +49,9 @@ function registerPage (app: FastifyInstance, authPrefix: string): void {
       .header('content-security-policy', DEMO_CSP)
       .header('cache-control', 'no-store')
       .header('x-content-type-options', 'nosniff')
-      .header('referrer-policy', 'no-referrer')
+      // Not no-referrer: the sign-out form would then POST with `Origin: null` (Fetch). The
+      // page is served through the proxy, so same-origin sends the proxy's own Origin.
+      .header('referrer-policy', 'same-origin')
     return renderDemoPage({ rawHeaders: request.raw.rawHeaders, authPrefix })
   })
   app.get('/app.css', async (_request, reply) => {

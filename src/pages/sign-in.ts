@@ -3,8 +3,8 @@ import type { Lang } from './language.js'
 import { link, paragraph, type PageContent } from './layout.js'
 import { STRINGS, type Strings } from './strings.js'
 
-// A provider's error_description is free text from a redirect anyone can forge; it is shown
-// escaped and short.
+// A provider's error_description is free text from a redirect; the callback passes it only
+// when the state proves AIHubMix sent it, and it is still shown escaped and short.
 export const MAX_DESCRIPTION_CHARS = 200
 const MAX_CODE_CHARS = 64
 

@@ -1,7 +1,7 @@
 // The answers every route shares (SPEC §4, §5, §7): a page for a browser navigation, JSON for
 // anything else, with the same statuses. Routes decide; these only render.
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { pickLanguage, type ErrorPageInput, type Lang, type RenderedPage } from '../pages/index.js'
+import { ERROR_STATUS, pickLanguage, type ErrorPageInput, type Lang, type RenderedPage } from '../pages/index.js'
 import { isBrowserNavigation } from '../rules/request-kind.js'
 import { isApiRoute } from '../rules/routes.js'
 import type { AppContext } from './context.js'
@@ -56,32 +56,28 @@ const JSON_ERRORS: Record<ErrorPageInput['kind'], string> = {
   not_found: 'not_found'
 }
 
-interface ErrorAnswer {
-  status: number
-  headers: Record<string, string>
-  body: string | Record<string, unknown>
+// SPEC §4: start, callback, sign_in and sign_out are where a browser is sent (by a link, the
+// provider's redirect or a form), so whatever they answer is a page, even to a request that
+// does not look like a navigation (the sign-out form's POST). Every other route, the proxy's
+// userinfo and topup included, answers like a protected route (§5): a page for a browser
+// navigation, JSON otherwise. A 429 follows §3 everywhere (scripts retry it).
+function isBrowserEndpoint (request: FastifyRequest, ctx: AppContext): boolean {
+  const url = request.routeOptions.url
+  const paths = ctx.paths
+  return url === paths.start || url === paths.callback || url === paths.signIn || url === paths.signOut
 }
 
 // An error answer: the page for browsers, `{error}` JSON (plus `extra`) for API clients.
-function renderError (
-  request: FastifyRequest, ctx: AppContext,
-  input: Omit<ErrorPageInput, 'lang' | 'requestId'> & Record<string, unknown>, extra: Record<string, unknown> = {}
-): ErrorAnswer {
-  const page = ctx.pages.errorPage({ ...input, lang: languageOf(request), requestId: request.id } as ErrorPageInput)
-  const retry: Record<string, string> = input.retryAfterSeconds === undefined ? {} : { 'retry-after': String(input.retryAfterSeconds) }
-  // The proxy's own endpoints are visited by browsers, so they answer pages; a 429 follows
-  // SPEC §3 (a page for browsers, JSON otherwise), since scripts retry them.
-  const ownPage = request.routeOptions.config.routeKind === 'auth' && input.kind !== 'rate_limited'
-  if (ownPage || isNavigation(request, ctx)) return { status: page.status, headers: { ...page.headers, ...retry }, body: page.html }
-  return { status: page.status, headers: { 'cache-control': 'no-store', ...retry }, body: { error: JSON_ERRORS[input.kind], ...extra } }
-}
-
 export function answerError (
   request: FastifyRequest, reply: FastifyReply, ctx: AppContext,
   input: Omit<ErrorPageInput, 'lang' | 'requestId'> & Record<string, unknown>, extra: Record<string, unknown> = {}
 ): FastifyReply {
-  const answer = renderError(request, ctx, input, extra)
-  return reply.code(answer.status).headers(answer.headers).send(answer.body)
+  if (input.retryAfterSeconds !== undefined) reply.header('retry-after', String(input.retryAfterSeconds))
+  const asPage = input.kind !== 'rate_limited' && isBrowserEndpoint(request, ctx)
+  if (asPage || isNavigation(request, ctx)) {
+    return sendPage(reply, ctx.pages.errorPage({ ...input, lang: languageOf(request), requestId: request.id } as ErrorPageInput))
+  }
+  return reply.code(ERROR_STATUS[input.kind]).header('cache-control', 'no-store').send({ error: JSON_ERRORS[input.kind], ...extra })
 }
 
 export function answerUnavailable (

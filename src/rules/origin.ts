@@ -7,10 +7,15 @@
 //   caller may pass `https://App.example.com:443` as ownOrigin. An `Origin` header must
 //   already be in that form (browsers send it so); anything else counts as foreign.
 // - POST sign_out: refused when Sec-Fetch-Site is `cross-site`, when Origin is present and is
-//   neither ours nor on an allowed redirect domain (`null`, the opaque origin of sandboxed
-//   frames and data: URLs, is foreign), or when Origin is absent and Sec-Fetch-Site says
-//   `same-site` (nothing then shows it came from us). An allowed redirect domain on the same
-//   site may POST: that is how an app on app.example.com signs out through auth.example.com.
+//   neither ours nor on an allowed redirect domain, or when Origin is absent and Sec-Fetch-Site
+//   says `same-site` (nothing then shows it came from us). An allowed redirect domain on the
+//   same site may POST: that is how an app on app.example.com signs out through
+//   auth.example.com.
+// - `Origin: null` on a POST passes only with `Sec-Fetch-Site: same-origin`. A browser sends
+//   `null` for a form on one of our own pages when that page's Referrer-Policy is
+//   `no-referrer` (Fetch, "serializing a request origin"), and also for sandboxed frames and
+//   data: URLs; but those opaque origins make Sec-Fetch-Site `cross-site`, and no script can
+//   set a Sec-* header (forbidden request headers), so `same-origin` proves the form was ours.
 //   A request with neither header (curl, very old browsers) passes: there is no cross-site
 //   browser to forge it, and the SameSite=Lax session cookie is not sent on cross-site POSTs.
 // - GET (and HEAD, which Fastify serves with the GET handler) sign_out: as the SPEC says,
@@ -40,7 +45,7 @@ export interface SignOutRequest {
   ownOrigin: string
 }
 
-type OriginKind = 'absent' | 'own' | 'allowed' | 'foreign'
+type OriginKind = 'absent' | 'own' | 'allowed' | 'opaque' | 'foreign'
 
 export function compileOriginPolicy (options: OriginPolicyOptions): OriginPolicy {
   return Object.freeze({
@@ -55,6 +60,7 @@ export function isSameSiteSignOut (request: SignOutRequest, policy: OriginPolicy
   const origin = classifyOrigin(request.origin, own, policy)
   const site = request.secFetchSite
   if (request.method === 'POST') {
+    if (origin === 'opaque') return site === 'same-origin'
     if (site === 'cross-site' || origin === 'foreign') return false
     return !(origin === 'absent' && site === 'same-site')
   }
@@ -70,6 +76,7 @@ export function isAllowedWebsocketOrigin (origin: string | undefined, ownOrigin:
 
 function classifyOrigin (origin: string | undefined, own: string | undefined, policy: OriginPolicy): OriginKind {
   if (origin === undefined || origin === '') return 'absent'
+  if (origin === 'null') return 'opaque'
   if (origin === own || origin === policy.redirectOrigin) return 'own'
   const url = parseOrigin(origin)
   if (url === undefined) return 'foreign'

@@ -35,6 +35,8 @@ t.test('the page shows identity headers raw and decoded, escaped', async (t) => 
   t.equal(res.statusCode, 200)
   t.equal(res.headers['content-type'], 'text/html; charset=utf-8')
   t.match(res.headers['content-security-policy'], /default-src 'none'; script-src 'self'/)
+  // no-referrer would make the sign-out form POST with `Origin: null` (Fetch).
+  t.equal(res.headers['referrer-policy'], 'same-origin')
   const html = await res.body.text()
 
   t.equal(html.match(/<script/g)?.length, 1, 'only the same-origin app.js script element')

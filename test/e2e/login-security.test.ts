@@ -6,6 +6,7 @@ import { request } from 'undici'
 import { Browser, followProvider, signIn, type Page } from '../helpers/browser.js'
 import { startStack, makeStore, waitReady, deleteKeys, type Stack } from '../helpers/stack.js'
 import { rawGet } from '../helpers/raw-get.js'
+import { startRecordingUpstream } from '../helpers/recording-upstream.js'
 
 function cookieHeader (browser: Browser, url: string): string {
   return [...browser.cookies(url)].map(([k, v]) => `${k}=${v}`).join('; ')
@@ -116,31 +117,46 @@ t.test('path tricks never reach a skipped route, and the upstream gets the norma
   }
 })
 
-t.test('spoofed identity headers are stripped on skipped routes too, signed in or not', async (t) => {
-  const stack = await startStack(t, { config: { skipAuthRoutes: '^/public/' } })
-  const spoofed = {
-    'x-user-id': '1',
-    'x-user-balance': '999999',
-    X_User_Id: '1',
-    'x-auth-request-user': 'root',
-    'x-access-token': 'stolen',
-    'x-auth-assertion': 'forged'
-  }
+// §5: every spoofable name is removed, not overwritten. Names the proxy never adds (X-User-Foo,
+// the underscore spelling X_User_Id, X-Auth-Request-*) prove it: overwriting cannot remove them.
+const SPOOFED: Record<string, string> = {
+  'X-User-Id': '1',
+  'x-user-balance': '999999',
+  X_User_Id: 'spoof-underscore',
+  'X-User-Foo': 'spoof-foo',
+  'X-Auth-Request-User': 'spoof-root',
+  x_auth_request_email: 'spoof-email',
+  'X-Access-Token': 'spoof-token',
+  'X-Auth-Assertion': 'spoof-assertion'
+}
+const NEVER_ADDED = ['x-user-foo', 'x_user_id', 'x-auth-request-user', 'x_auth_request_email', 'x-access-token', 'x-auth-assertion']
+
+t.test('spoofed identity headers never reach the upstream, on protected and skipped routes, signed in or out', async (t) => {
+  const upstream = await startRecordingUpstream(t)
+  const stack = await startStack(t, { config: { upstream: upstream.url, skipAuthRoutes: '^/public/' } })
   const browser = new Browser()
   for (const signedIn of [false, true]) {
     if (signedIn) await signIn(browser, stack.proxyUrl)
     const cookie = cookieHeader(browser, stack.proxyUrl)
-    const res = await request(`${stack.proxyUrl}/public/headers`, { headers: { ...spoofed, ...(cookie === '' ? {} : { cookie }) } })
-    t.equal(res.statusCode, 200)
-    const { headers } = await res.body.json() as { headers: Record<string, string> }
-    const label = signedIn ? 'signed in' : 'signed out'
-    t.not(headers['x-user-id'], '1', `X-User-Id never the client's (${label})`)
-    t.not(headers['x-user-balance'], '999999', `X-User-Balance never the client's (${label})`)
-    t.notOk('x_user_id' in headers, `underscore spelling dropped (${label})`)
-    t.notOk('x-auth-request-user' in headers, `X-Auth-Request-User dropped (${label})`)
-    t.notOk('x-access-token' in headers, `X-Access-Token dropped (${label})`)
-    t.not(headers['x-auth-assertion'], 'forged', `X-Auth-Assertion never the client's (${label})`)
-    t.notOk(String(headers.cookie ?? '').includes('_aihubmix_auth'), `proxy cookie not forwarded (${label})`)
+    for (const path of ['/private/page', '/public/page']) {
+      const label = `${path}, ${signedIn ? 'signed in' : 'signed out'}`
+      upstream.seen.length = 0
+      const res = await request(`${stack.proxyUrl}${path}`, { headers: { ...SPOOFED, accept: 'application/json', ...(cookie === '' ? {} : { cookie }) } })
+      await res.body.dump()
+      if (!signedIn && path === '/private/page') {
+        t.equal(res.statusCode, 401, label)
+        t.equal(upstream.seen.length, 0, `nothing reaches the upstream (${label})`)
+        continue
+      }
+      t.equal(res.statusCode, 200, label)
+      const headers = upstream.seen[0]?.headers ?? {}
+      for (const name of NEVER_ADDED) t.notOk(name in headers, `${name} removed (${label})`)
+      t.equal(headers['x-user-id'], signedIn ? '1001' : undefined, `X-User-Id is the session's or absent (${label})`)
+      t.equal(headers['x-user-balance'], signedIn ? '15.00' : undefined, `X-User-Balance is the session's or absent (${label})`)
+      const values = Object.values(headers).flat().map(String)
+      t.notOk(values.some((v) => Object.values(SPOOFED).includes(v)), `no spoofed value under any name (${label})`)
+      t.notOk(String(headers.cookie ?? '').includes('_aihubmix_auth'), `proxy cookie not forwarded (${label})`)
+    }
   }
 })
 
@@ -283,23 +299,51 @@ t.test('no secret, code, token or cookie value appears in any response or log li
   t.ok(cookie.includes('_aihubmix_auth='), 'the walk signed in')
 })
 
+// The pages' security headers are chosen as helmet options and computed once (pages/security-headers.ts).
+const HELMET_HEADERS = ['content-security-policy', 'x-frame-options', 'referrer-policy', 'strict-transport-security',
+  'x-content-type-options', 'cross-origin-opener-policy', 'cross-origin-resource-policy', 'origin-agent-cluster',
+  'x-dns-prefetch-control', 'x-download-options', 'x-permitted-cross-domain-policies', 'x-xss-protection']
+
 t.test('security headers on the proxy\'s own pages, none added to upstream responses', async (t) => {
   const stack = await startStack(t)
-  const page = await request(`${stack.proxyUrl}/oauth2/sign_in`, { headers: { accept: 'text/html' } })
-  await page.body.dump()
-  t.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/)
-  t.notMatch(String(page.headers['content-security-policy']), /unsafe-inline/, 'no inline scripts allowed')
-  t.equal(page.headers['cache-control'], 'no-store')
-  t.equal(page.headers['x-content-type-options'], 'nosniff')
-  t.equal(page.headers['referrer-policy'], 'no-referrer')
+  const pages = [
+    await request(`${stack.proxyUrl}/oauth2/sign_in`, { headers: { accept: 'text/html' } }),
+    await request(`${stack.proxyUrl}/oauth2/callback`, { headers: { accept: 'text/html' } }),
+    await request(`${stack.proxyUrl}/private`, { headers: { accept: 'text/html', cookie: '_aihubmix_auth=garbage', 'x-requested-with': 'x' } }),
+    await request(`${stack.proxyUrl}/oauth2/nothing-here`, { headers: { accept: 'text/html' } })
+  ]
+  t.same(pages.map((p) => p.statusCode), [200, 400, 401, 404])
+  for (const page of pages.filter((p) => p.statusCode !== 401)) {
+    await page.body.dump()
+    const csp = String(page.headers['content-security-policy'])
+    t.match(csp, /^default-src 'none';style-src 'sha256-[A-Za-z0-9+/=]+';form-action 'self' [^;]+;frame-ancestors 'none';base-uri 'none'$/, csp)
+    t.notMatch(csp, /unsafe-inline|script-src/, 'no script allowed at all')
+    t.equal(page.headers['cache-control'], 'no-store')
+    t.equal(page.headers['content-type'], 'text/html; charset=utf-8')
+    t.equal(page.headers['x-content-type-options'], 'nosniff')
+    t.equal(page.headers['referrer-policy'], 'same-origin', 'a form\'s POST carries our own Origin')
+    t.equal(page.headers['x-frame-options'], 'DENY')
+    t.equal(page.headers['cross-origin-opener-policy'], 'same-origin')
+    t.equal(page.headers['cross-origin-resource-policy'], 'same-origin')
+    t.notOk('strict-transport-security' in page.headers, 'HSTS is left to whoever terminates TLS')
+  }
+  await pages[2]?.body.dump()
+  t.notOk('content-security-policy' in (pages[2]?.headers ?? {}), 'a JSON answer is not a page')
 
   const browser = new Browser()
   await signIn(browser, stack.proxyUrl)
-  const proxied = await request(`${stack.proxyUrl}/headers`, { headers: { cookie: cookieHeader(browser, stack.proxyUrl) } })
-  await proxied.body.dump()
-  t.equal(proxied.statusCode, 200)
-  for (const name of ['content-security-policy', 'x-frame-options', 'referrer-policy', 'strict-transport-security', 'x-content-type-options']) {
-    t.notOk(name in proxied.headers, `${name} is the upstream's business`)
+  for (const path of ['/headers', '/']) {
+    const proxied = await request(`${stack.proxyUrl}${path}`, { headers: { cookie: cookieHeader(browser, stack.proxyUrl) } })
+    await proxied.body.dump()
+    t.equal(proxied.statusCode, 200)
+    for (const name of HELMET_HEADERS) {
+      if (path === '/' && ['content-security-policy', 'referrer-policy', 'x-content-type-options'].includes(name)) {
+        t.not(proxied.headers[name], undefined, `the demo page's own ${name} passes through`)
+        continue
+      }
+      t.notOk(name in proxied.headers, `${name} on ${path} is the upstream's business`)
+    }
+    if (path === '/') t.match(String(proxied.headers['content-security-policy']), /script-src 'self'/, 'the upstream\'s own CSP, untouched')
   }
 })
 

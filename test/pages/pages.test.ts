@@ -5,8 +5,9 @@ import {
   createPages,
   ERROR_KINDS,
   ERROR_STATUS,
+  formActionSources,
   MAX_DESCRIPTION_CHARS,
-  securityHeaders,
+  PAGE_HEADERS,
   type ErrorPageInput,
   type ErrorKind,
   type Lang,
@@ -23,7 +24,16 @@ const HOSTILE = [
   '//evil.example/"><script>'
 ]
 
-const pages = createPages({ formActionOrigins: ['https://aihubmix.com', 'https://*.Example.com', 'http://127.0.0.1:4181'] })
+const pages = createPages({
+  formActionOrigins: ['https://aihubmix.com', 'http://127.0.0.1:4181', 'https://auth.example.com'],
+  allowedRedirectDomains: ['.Apps.Example.com', 'partner.org:8443']
+})
+const directives = pages.helmet.contentSecurityPolicy === false || pages.helmet.contentSecurityPolicy === true
+  ? {}
+  : pages.helmet.contentSecurityPolicy?.directives ?? {}
+
+// Built once by createPages and shared by every page it renders.
+const pageHeaders = pages.signIn({ lang: 'en', startUrl: '/oauth2/start' }).headers
 
 function count (html: string, ch: string): number {
   return html.split(ch).length - 1
@@ -42,14 +52,14 @@ function problemsOf (page: RenderedPage, lang: Lang): string[] {
     [!/<script/i.test(html), 'no script element'],
     [!/\bstyle=/i.test(html), 'no style attribute'],
     [!/<link|\bsrc=/i.test(html), 'no external asset'],
-    [page.headers === pages.headers, 'security headers attached']
+    [page.headers === pageHeaders, 'page headers attached']
   ]
   return checks.filter(([ok]) => !ok).map(([, what]) => what)
 }
 
-t.test('the CSP allows exactly the inline stylesheet and the given form targets', async (t) => {
-  const styleSrc = /style-src ('sha256-[A-Za-z0-9+/=]+')/.exec(pages.csp)?.[1]
-  t.ok(styleSrc, 'style-src has a hash')
+t.test('the CSP allows exactly the inline stylesheet and the configured form targets', async (t) => {
+  const styleSrc = (directives.styleSrc as string[] | undefined)?.[0]
+  t.match(styleSrc, /^'sha256-[A-Za-z0-9+/=]+'$/, 'style-src has a hash')
   const rendered = [
     pages.signIn({ lang: 'en', startUrl: '/oauth2/start' }),
     pages.signOutConfirm({ lang: 'zh-CN', actionUrl: '/oauth2/sign_out' }),
@@ -62,29 +72,62 @@ t.test('the CSP allows exactly the inline stylesheet and the given form targets'
     const hash = `'sha256-${createHash('sha256').update(css, 'utf8').digest('base64')}'`
     t.equal(hash, styleSrc, 'hash of the <style> text matches the CSP')
   }
-  t.equal(pages.csp,
-    `default-src 'none'; style-src ${styleSrc}; ` +
-    "form-action 'self' https://aihubmix.com https://*.example.com http://127.0.0.1:4181; " +
-    "frame-ancestors 'none'; base-uri 'none'")
-  t.equal(createPages().csp.includes("form-action 'self'; "), true, 'no extra sources by default')
+  t.same(pages.helmet.contentSecurityPolicy, {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'none'"],
+      styleSrc: [styleSrc],
+      formAction: ["'self'", 'https://aihubmix.com', 'http://127.0.0.1:4181', 'https://auth.example.com',
+        'https://apps.example.com', 'https://*.apps.example.com', 'http://apps.example.com', 'http://*.apps.example.com',
+        'https://partner.org:8443', 'http://partner.org:8443'],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"]
+    }
+  })
+  const bare = createPages().helmet.contentSecurityPolicy
+  t.same(typeof bare === 'object' ? bare.directives?.formAction : undefined, ["'self'"], 'no extra sources by default')
 })
 
-t.test('securityHeaders sets every header a rendered page needs', async (t) => {
-  t.same(securityHeaders('default-src \'none\''), {
-    'content-security-policy': "default-src 'none'",
-    'x-content-type-options': 'nosniff',
-    'referrer-policy': 'no-referrer',
-    'cache-control': 'no-store',
-    'x-frame-options': 'DENY',
-    'content-type': 'text/html; charset=utf-8'
-  })
-  t.ok(Object.isFrozen(pages.headers))
-  t.equal(pages.headers['content-security-policy'], pages.csp)
+t.test('form-action sources: an allowed domain becomes host-sources under both schemes', async (t) => {
+  const cases: Array<[string, string[]]> = [
+    ['example.com', ['https://example.com', 'http://example.com']],
+    // CSP's `*.` matches subdomains only, so the dotted entry lists the host too
+    ['.example.com', ['https://example.com', 'https://*.example.com', 'http://example.com', 'http://*.example.com']],
+    ['example.com:8443', ['https://example.com:8443', 'http://example.com:8443']],
+    ['.例子.测试', ['https://xn--fsqu00a.xn--0zwm56d', 'https://*.xn--fsqu00a.xn--0zwm56d', 'http://xn--fsqu00a.xn--0zwm56d', 'http://*.xn--fsqu00a.xn--0zwm56d']],
+    ['.10.0.0.1', ['https://10.0.0.1', 'http://10.0.0.1']],
+    ['[::1]:4180', ['https://[::1]:4180', 'http://[::1]:4180']]
+  ]
+  for (const [entry, expected] of cases) {
+    t.same(formActionSources({ origins: [], allowedRedirectDomains: [entry] }), expected, entry)
+  }
+  t.same(formActionSources({ origins: ['https://a.example', 'https://A.example'], allowedRedirectDomains: ['a.example'] }),
+    ['https://a.example', 'http://a.example'], 'duplicates listed once')
+  for (const bad of ['*.example.com', 'https://example.com', 'example.com/x', "a.com 'unsafe-inline'", '']) {
+    t.throws(() => formActionSources({ origins: [], allowedRedirectDomains: [bad] }), { code: 'AAP_ERR_PAGES_INVALID_OPTION' }, bad)
+  }
+})
+
+t.test('page headers and helmet options', async (t) => {
+  t.same(PAGE_HEADERS, { 'cache-control': 'no-store', 'content-type': 'text/html; charset=utf-8' })
+  t.ok(Object.isFrozen(PAGE_HEADERS))
+  t.same(pages.helmet.referrerPolicy, { policy: 'same-origin' }, 'forms on the pages send our own Origin')
+  t.same(pages.helmet.xFrameOptions, { action: 'deny' })
+  t.equal(pages.helmet.strictTransportSecurity, false, 'HSTS is the TLS terminator\'s business')
+  const { headers } = pages.signIn({ lang: 'en', startUrl: '/oauth2/start' })
+  t.ok(Object.isFrozen(headers), 'computed once at startup, shared by every page')
+  t.equal(pages.errorPage({ kind: 'not_found', lang: 'en', requestId: 'r' }).headers, headers, 'every page carries the same set')
+  t.match(headers['content-security-policy'], /^default-src 'none';style-src 'sha256-[^']+';form-action 'self' https:\/\/aihubmix\.com /)
+  t.equal(headers['referrer-policy'], 'same-origin')
+  t.equal(headers['x-frame-options'], 'DENY')
+  t.equal(headers['x-content-type-options'], 'nosniff')
+  t.equal(headers['cache-control'], 'no-store')
+  t.notOk('strict-transport-security' in headers)
 })
 
 t.test('createPages refuses form-action sources that are not origins', async (t) => {
   const bad = ['aihubmix.com', 'https:', "https://a.com 'unsafe-inline'", 'https://a.com;script-src *',
-    'https://a.com/path', 'javascript:', '*', "'self'", 'https://a.com:99999x', 'ftp://a.com']
+    'https://a.com/path', 'javascript:', '*', "'self'", 'https://a.com:99999x', 'ftp://a.com', 'null']
   for (const origin of bad) {
     t.throws(() => createPages({ formActionOrigins: [origin] }), { code: 'AAP_ERR_PAGES_INVALID_OPTION' }, origin)
   }

@@ -27,7 +27,13 @@ t.test('POST sign_out', async (t) => {
     ['Sec-Fetch-Site cross-site even from an allowed domain', req('POST', { origin: 'https://partner.org', secFetchSite: 'cross-site' }), false],
     ['same-site without Origin', req('POST', { secFetchSite: 'same-site' }), false],
     ['same-site sibling that is not allowed', req('POST', { origin: 'https://evil.example.com', secFetchSite: 'same-site' }), false],
-    ['opaque Origin null', req('POST', { origin: 'null' }), false],
+    // A form on our own page under Referrer-Policy no-referrer (Fetch: Origin serializes as null).
+    ['Origin null from our own page (Sec-Fetch-Site same-origin)', req('POST', { origin: 'null', secFetchSite: 'same-origin' }), true],
+    ['opaque Origin null without Sec-Fetch-Site', req('POST', { origin: 'null' }), false],
+    ['Origin null, cross-site (sandboxed frame, data: URL)', req('POST', { origin: 'null', secFetchSite: 'cross-site' }), false],
+    ['Origin null, same-site', req('POST', { origin: 'null', secFetchSite: 'same-site' }), false],
+    ['Origin null, Sec-Fetch-Site none', req('POST', { origin: 'null', secFetchSite: 'none' }), false],
+    ['Origin null with a Referer from us proves nothing', req('POST', { origin: 'null', referer: `${own}/` }), false],
     ['Origin with a path', req('POST', { origin: 'https://app.example.com/x' }), false],
     ['Origin in upper case', req('POST', { origin: 'https://APP.example.com' }), false],
     ['look-alike Origin', req('POST', { origin: 'https://app.example.com.evil.com' }), false],
@@ -58,6 +64,7 @@ t.test('GET sign_out', async (t) => {
     ['Referer is just the origin', req('GET', { referer: own }), false],
     ['Referer with userinfo trick', req('GET', { referer: 'https://app.example.com@evil.com/' }), false],
     ['garbage ownOrigin never matches', req('GET', { referer: 'null/', origin: 'null', ownOrigin: 'null' }), false],
+    ['Origin null is not this host for GET', req('GET', { origin: 'null' }), false],
     ['opaque ownOrigin never equals Origin null', req('GET', { origin: 'null', ownOrigin: 'data:text/plain,x' }), false],
     ['other methods never sign out', req('PUT', { secFetchSite: 'same-origin', origin: own }), false],
     ['DELETE neither', req('DELETE', { secFetchSite: 'same-origin', origin: own }), false]

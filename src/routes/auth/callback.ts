@@ -11,10 +11,16 @@ import type { AppContext } from '../context.js'
 import { clearLoginState, LOGIN_STATE_MAX_AGE_S, readLoginState, readTicket, writeTicket } from '../cookies.js'
 import { loginRateLimit } from '../rate-limit.js'
 import { answerError, answerUnavailable, languageOf, sendPage } from '../replies.js'
-import { readQuery } from './query.js'
+import { readQuery, withRd } from './query.js'
 
 const RETRY_AFTER_SECONDS = 5
 const PARAMS = ['code', 'state', 'error', 'error_description'] as const
+// RFC 6749 §4.1.2.1: the codes an authorization endpoint answers with. Anything else in an
+// unverified callback is shown as `unknown_error` (see providerErrorPage).
+const REGISTERED_ERRORS: ReadonlySet<string> = new Set([
+  'access_denied', 'invalid_request', 'unauthorized_client', 'unsupported_response_type',
+  'invalid_scope', 'server_error', 'temporarily_unavailable'
+])
 
 type Params = Record<typeof PARAMS[number], string | undefined>
 
@@ -31,7 +37,7 @@ function readParams (url: string): Params | undefined {
 export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Promise<void> {
   app.get(ctx.paths.callback, { config: { routeKind: 'auth', rateLimit: loginRateLimit(ctx) } }, async (request, reply) => {
     const params = readParams(request.url)
-    if (params?.error !== undefined) return providerErrorPage(request, reply, ctx, params)
+    if (params?.error !== undefined) return providerErrorPage(request, reply, ctx, params.error, params)
     const { code, state } = params ?? {}
     if (code === undefined || code === '' || state === undefined || state === '') {
       loginEvent(request, ctx, 'bad_request', 'login refused: code or state missing or repeated')
@@ -48,7 +54,7 @@ export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Pro
       loginEvent(request, ctx, 'store_unavailable', 'login failed: session store unavailable', { err })
       return answerUnavailable(request, reply, ctx, 'store', RETRY_AFTER_SECONDS)
     }
-    if (!firstUse) return refuseState(request, reply, ctx, 'state_replayed')
+    if (!firstUse) return refuseState(request, reply, ctx, 'state_replayed', login.rd)
 
     let tokens: TokenSet
     let user: UserInfo
@@ -57,9 +63,9 @@ export async function callbackRoute (app: FastifyInstance, ctx: AppContext): Pro
       user = await ctx.provider.userinfo(tokens.accessToken)
     } catch (err) {
       // An unusable code (expired, already spent, wrong verifier) is the user's to retry.
-      if (isGrantInvalid(err)) return refuseState(request, reply, ctx, 'code_refused')
+      if (isGrantInvalid(err)) return refuseState(request, reply, ctx, 'code_refused', login.rd)
       loginEvent(request, ctx, 'provider_error', 'login failed: AIHubMix call failed', { err })
-      return answerError(request, reply, ctx, { kind: 'provider_error', signInUrl: ctx.paths.signIn })
+      return answerError(request, reply, ctx, { kind: 'provider_error', signInUrl: withRd(ctx.paths.signIn, login.rd) })
     }
 
     const decision = checkAccount(user, ctx.accessPolicy)
@@ -98,26 +104,34 @@ function loginEvent (
   request.log[failed ? 'error' : 'info']({ event: 'login', outcome, ...fields }, message)
 }
 
+// `rd` only once the sealed login state vouched for it: the callback URL never chooses it.
 function refuseState (
-  request: FastifyRequest, reply: FastifyReply, ctx: AppContext, reason: 'state_mismatch' | 'state_replayed' | 'code_refused'
+  request: FastifyRequest, reply: FastifyReply, ctx: AppContext, reason: 'state_mismatch' | 'state_replayed' | 'code_refused', rd = '/'
 ): FastifyReply {
   loginEvent(request, ctx, reason, 'login refused: state check failed')
-  return answerError(request, reply, ctx, { kind: 'state_invalid', signInUrl: ctx.paths.signIn })
+  return answerError(request, reply, ctx, { kind: 'state_invalid', signInUrl: withRd(ctx.paths.signIn, rd) })
 }
 
 // SPEC §4: the provider's error is shown on the sign-in page: 403 when the user declined,
-// 502 for AIHubMix's own failures and anything else the user cannot fix.
-function providerErrorPage (request: FastifyRequest, reply: FastifyReply, ctx: AppContext, params: Params): FastifyReply {
-  if (params.state !== undefined) {
-    const login = readLoginState(request.server, request, ctx.cookies, params.state)
-    if (login !== undefined) clearLoginState(reply, ctx.cookies, params.state)
-  }
-  const code = params.error ?? 'unknown_error'
-  loginEvent(request, ctx, 'provider_refused', 'AIHubMix answered with an error', { providerError: code.slice(0, 64) })
+// 502 for AIHubMix's own failures and anything else the user cannot fix. Anyone can craft a
+// callback link with `error` and `error_description`, so AIHubMix's words (and an unregistered
+// code) are shown only when the state matches this browser's sealed login state, which proves
+// the redirect answers a login this browser started; the "try again" link then keeps its `rd`.
+// Otherwise the page shows only the generic text for the code. The store is not asked: nothing
+// is exchanged, and the cleared cookie ends this login.
+function providerErrorPage (
+  request: FastifyRequest, reply: FastifyReply, ctx: AppContext, error: string, params: Params
+): FastifyReply {
+  const login = params.state === undefined ? undefined : readLoginState(request.server, request, ctx.cookies, params.state)
+  if (login !== undefined) clearLoginState(reply, ctx.cookies, login.state)
+  const verified = login !== undefined
+  loginEvent(request, ctx, 'provider_refused', 'AIHubMix answered with an error', { providerError: error.slice(0, 64), verified })
+  const code = verified || REGISTERED_ERRORS.has(error) ? error : 'unknown_error'
+  const description = verified ? params.error_description : undefined
   const page = ctx.pages.signIn({
     lang: languageOf(request),
-    startUrl: ctx.paths.start,
-    error: { code, ...(params.error_description === undefined ? {} : { description: params.error_description }) }
+    startUrl: withRd(ctx.paths.start, login?.rd ?? '/'),
+    error: { code, ...(description === undefined ? {} : { description }) }
   })
-  return sendPage(reply.header('cache-control', 'no-store'), page)
+  return sendPage(reply, page)
 }

@@ -16,3 +16,9 @@ export function singleQueryValue (url: string, name: string): string | undefined
   const read = readQuery(url, name)
   return read.ok ? read.value : undefined
 }
+
+// A link to one of the proxy's own pages that carries a validated `rd` on (sign_in, start);
+// `/` is the default there, so it is left out.
+export function withRd (path: string, rd: string): string {
+  return rd === '/' ? path : `${path}?rd=${encodeURIComponent(rd)}`
+}
