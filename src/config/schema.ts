@@ -104,7 +104,7 @@ export const options = {
   allowedUsers: withDefault(strings, '', 'AIHubMix user ids allowed in (empty: all; if both allow lists are set, either may match)'),
   allowedEmailDomains: withDefault(domains, '', 'email domains allowed in (empty: all; .example.com for subdomains)'),
   minBalance: optional(decimal, 'decimal amount; below it proxied requests get 402 and forward-auth 403'),
-  passAccessToken: withDefault(bool, false, 'send X-Access-Token upstream'),
+  passAccessToken: withDefault(bool, false, 'send X-Access-Token on proxied requests (never in forward-auth answers)'),
   allowBearer: withDefault(bool, false, 'accept Authorization: Bearer <AIHubMix access token>'),
   assertionKey: optional(privateKey, 'PEM key (Ed25519 or P-256) to sign X-Auth-Assertion', true),
   loginRateLimit: withDefault(rateLimit, '20/1m', 'requests to start and callback per client IP, N/duration; 0 disables'),
