@@ -38,3 +38,32 @@ export function isBuildFresh (root = ROOT): boolean {
 export function cliArgs (root = ROOT): string[] {
   return isBuildFresh(root) ? ['dist/cli.js'] : ['--import', 'tsx', 'src/cli.ts']
 }
+
+export interface ProxyEnv {
+  upstream: string
+  port: number
+  providerUrl: string
+  clientId: string
+  clientSecret: string
+  cookieSecret: string
+  // further AUTH_PROXY_* variables, e.g. the store or the log level
+  extra?: Record<string, string>
+}
+
+/** A spawned proxy's environment on 127.0.0.1:port, its callback on the same address. */
+export function proxyEnv (options: ProxyEnv): NodeJS.ProcessEnv {
+  return {
+    // only PATH from the parent: the test's own AUTH_PROXY_* variables must not leak in
+    PATH: process.env.PATH ?? '',
+    AUTH_PROXY_UPSTREAM: options.upstream,
+    AUTH_PROXY_LISTEN: `127.0.0.1:${options.port}`,
+    AUTH_PROXY_METRICS_LISTEN: '',
+    AUTH_PROXY_PROVIDER_URL: options.providerUrl,
+    AUTH_PROXY_CLIENT_ID: options.clientId,
+    AUTH_PROXY_CLIENT_SECRET: options.clientSecret,
+    AUTH_PROXY_REDIRECT_URL: `http://127.0.0.1:${options.port}/oauth2/callback`,
+    AUTH_PROXY_COOKIE_SECURE: 'false',
+    AUTH_PROXY_COOKIE_SECRET: options.cookieSecret,
+    ...options.extra
+  }
+}

@@ -14,7 +14,7 @@ import { buildSimulator } from '../../src/simulator/app.js'
 import { COOKIE_SECRET } from '../config/fixtures.js'
 import { deleteKeys, makeStore, waitReady } from '../helpers/stack.js'
 import { freePort, settlesWithin, until, uniquePrefix } from '../session/redis-helpers.js'
-import { cliArgs, ROOT as root } from './bin.js'
+import { cliArgs, proxyEnv, ROOT as root } from './bin.js'
 
 interface HeldUpstream {
   url: string
@@ -57,22 +57,19 @@ async function spawnProxy (t: Test, upstreamUrl: string): Promise<ProxyProcess> 
   const port = await freePort()
   const child = spawn(process.execPath, cliArgs(), {
     cwd: root,
-    // only PATH from the parent: the test's own AUTH_PROXY_* variables must not leak in
-    env: {
-      PATH: process.env.PATH ?? '',
-      AUTH_PROXY_UPSTREAM: upstreamUrl,
-      AUTH_PROXY_LISTEN: `127.0.0.1:${port}`,
-      AUTH_PROXY_METRICS_LISTEN: '',
-      AUTH_PROXY_PROVIDER_URL: simulatorUrl,
-      AUTH_PROXY_CLIENT_ID: 'shutdown-client',
-      AUTH_PROXY_CLIENT_SECRET: 'shutdown-secret',
-      AUTH_PROXY_REDIRECT_URL: `http://127.0.0.1:${port}/oauth2/callback`,
-      AUTH_PROXY_COOKIE_SECURE: 'false',
-      AUTH_PROXY_COOKIE_SECRET: COOKIE_SECRET,
-      AUTH_PROXY_SESSION_STORE: 'memory',
-      AUTH_PROXY_SKIP_AUTH_ROUTES: '^/slow',
-      AUTH_PROXY_LOG_LEVEL: 'info'
-    }
+    env: proxyEnv({
+      upstream: upstreamUrl,
+      port,
+      providerUrl: simulatorUrl,
+      clientId: 'shutdown-client',
+      clientSecret: 'shutdown-secret',
+      cookieSecret: COOKIE_SECRET,
+      extra: {
+        AUTH_PROXY_SESSION_STORE: 'memory',
+        AUTH_PROXY_SKIP_AUTH_ROUTES: '^/slow',
+        AUTH_PROXY_LOG_LEVEL: 'info'
+      }
+    })
   })
   let stdout = ''
   let stderr = ''

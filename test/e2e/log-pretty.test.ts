@@ -7,7 +7,7 @@ import t from 'tap'
 import { request } from 'undici'
 import { buildDemoUpstream } from '../../src/demo/upstream.js'
 import { buildSimulator } from '../../src/simulator/app.js'
-import { cliArgs, ROOT } from '../cli/bin.js'
+import { cliArgs, proxyEnv, ROOT } from '../cli/bin.js'
 import { Browser, signIn } from '../helpers/browser.js'
 import { COOKIE_SECRET } from '../helpers/stack.js'
 import { freePort, until } from '../session/redis-helpers.js'
@@ -31,21 +31,18 @@ t.test('logFormat=pretty: readable lines, no secret in them', async (t) => {
 
   const child = spawn(process.execPath, cliArgs(), {
     cwd: ROOT,
-    // only PATH from the parent: the test's own AUTH_PROXY_* variables must not leak in
-    env: {
-      PATH: process.env.PATH ?? '',
-      AUTH_PROXY_UPSTREAM: upstreamUrl,
-      AUTH_PROXY_LISTEN: `127.0.0.1:${port}`,
-      AUTH_PROXY_METRICS_LISTEN: '',
-      AUTH_PROXY_PROVIDER_URL: simulatorUrl,
-      AUTH_PROXY_CLIENT_ID: 'pretty-client',
-      AUTH_PROXY_CLIENT_SECRET: CLIENT_SECRET,
-      AUTH_PROXY_REDIRECT_URL: `${proxyUrl}/oauth2/callback`,
-      AUTH_PROXY_COOKIE_SECURE: 'false',
-      AUTH_PROXY_COOKIE_SECRET: COOKIE_SECRET,
-      AUTH_PROXY_LOG_LEVEL: 'debug',
-      AUTH_PROXY_LOG_FORMAT: 'pretty'
-    }
+    env: proxyEnv({
+      upstream: upstreamUrl,
+      port,
+      providerUrl: simulatorUrl,
+      clientId: 'pretty-client',
+      clientSecret: CLIENT_SECRET,
+      cookieSecret: COOKIE_SECRET,
+      extra: {
+        AUTH_PROXY_LOG_LEVEL: 'debug',
+        AUTH_PROXY_LOG_FORMAT: 'pretty'
+      }
+    })
   })
   let stdout = ''
   let stderr = ''

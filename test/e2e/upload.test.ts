@@ -10,7 +10,7 @@ import t, { type Test } from 'tap'
 import { request } from 'undici'
 import { COOKIE_SECRET } from '../helpers/stack.js'
 import { freePort, until } from '../session/redis-helpers.js'
-import { cliArgs, ROOT as root } from '../cli/bin.js'
+import { cliArgs, proxyEnv, ROOT as root } from '../cli/bin.js'
 
 const MB = 1024 * 1024
 
@@ -43,23 +43,20 @@ async function spawnProxy (t: Test, upstreamUrl: string): Promise<{ pid: number,
   const port = await freePort()
   const child = spawn(process.execPath, cliArgs(), {
     cwd: root,
-    // only PATH from the parent: the test's own AUTH_PROXY_* variables must not leak in
-    env: {
-      PATH: process.env.PATH ?? '',
-      AUTH_PROXY_UPSTREAM: upstreamUrl,
-      AUTH_PROXY_LISTEN: `127.0.0.1:${port}`,
-      AUTH_PROXY_METRICS_LISTEN: '',
+    env: proxyEnv({
+      upstream: upstreamUrl,
+      port,
       // never contacted: /upload needs no login
-      AUTH_PROXY_PROVIDER_URL: 'http://127.0.0.1:9',
-      AUTH_PROXY_CLIENT_ID: 'upload-client',
-      AUTH_PROXY_CLIENT_SECRET: 'upload-secret',
-      AUTH_PROXY_REDIRECT_URL: `http://127.0.0.1:${port}/oauth2/callback`,
-      AUTH_PROXY_COOKIE_SECURE: 'false',
-      AUTH_PROXY_COOKIE_SECRET: COOKIE_SECRET,
-      AUTH_PROXY_SESSION_STORE: 'memory',
-      AUTH_PROXY_SKIP_AUTH_ROUTES: '^/upload',
-      AUTH_PROXY_LOG_LEVEL: 'warn'
-    }
+      providerUrl: 'http://127.0.0.1:9',
+      clientId: 'upload-client',
+      clientSecret: 'upload-secret',
+      cookieSecret: COOKIE_SECRET,
+      extra: {
+        AUTH_PROXY_SESSION_STORE: 'memory',
+        AUTH_PROXY_SKIP_AUTH_ROUTES: '^/upload',
+        AUTH_PROXY_LOG_LEVEL: 'warn'
+      }
+    })
   })
   let output = ''
   child.stdout.setEncoding('utf8').on('data', (d: string) => { output += d })
