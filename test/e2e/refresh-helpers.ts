@@ -46,7 +46,11 @@ export function seen (answer: Answer): Record<string, string> {
 }
 
 /** A Redis store under a fresh prefix, closed and cleaned at teardown. */
-export async function sharedRedisStore (t: Test, prefix = `aap-test:refresh-${Date.now()}-${Math.random()}:`): Promise<SessionStore> {
+function refreshPrefix (): string {
+  return `aap-test:refresh-${Date.now()}-${Math.random()}:`
+}
+
+export async function sharedRedisStore (t: Test, prefix = refreshPrefix()): Promise<SessionStore> {
   const store = makeStore('redis', prefix)
   await waitReady(store)
   t.teardown(async () => { await store.close(); await deleteKeys(prefix) })
@@ -54,15 +58,17 @@ export async function sharedRedisStore (t: Test, prefix = `aap-test:refresh-${Da
 }
 
 /**
- * `count` replicas on one Redis, one simulator, one OAuth2 client. `clocks` gives each its own
- * clock (default: all on `clock`).
+ * `count` replicas on one Redis, one simulator, one OAuth2 client. Each replica has its own Redis
+ * connection, as separate processes would, unless `store` is given (shared, to count its calls).
+ * `clocks` gives each its own clock (default: all on `clock`).
  */
 export async function replicas (
   t: Test, clock: Clock, config: Record<string, unknown> = {}, count = 3, options: { store?: SessionStore, clocks?: Clock[] } = {}
 ): Promise<Stack[]> {
-  const store = options.store ?? await sharedRedisStore(t)
+  const prefix = refreshPrefix()
   const stacks: Stack[] = []
   for (let i = 0; i < count; i++) {
+    const store = options.store ?? await sharedRedisStore(t, prefix)
     const own: StackOptions = { sharedStore: store, now: (options.clocks?.[i] ?? clock).now, config }
     stacks.push(await startStack(t, stacks[0] === undefined ? own : { ...own, replicaOf: stacks[0] }))
   }
