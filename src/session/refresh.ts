@@ -87,6 +87,8 @@ export interface LockedWork {
   retryPending: (session: Session) => boolean
   /** Retry-After for a 503 while AIHubMix is backed off */
   retryAfterSeconds: (session: Session) => number
+  /** when a call that failed now may be tried again (refreshRetryAt, userinfoRetryAt) */
+  retryAt: () => number
 }
 
 const DEFAULT_RETRY_AFTER_SECONDS = 5
@@ -167,7 +169,7 @@ export function createLockedWork (options: LockedWorkOptions): LockedWork {
         return { kind: 'ended' }
       }
       refreshed('unavailable', held.log, err)
-      const next: Session = { ...current, refreshRetryAt: now() + backoffMs, lastSeenAt: now() }
+      const next: Session = { ...current, refreshRetryAt: retryAt(), lastSeenAt: now() }
       await held.save(next)
       return { kind: 'failed', session: next, err }
     }
@@ -201,12 +203,16 @@ export function createLockedWork (options: LockedWorkOptions): LockedWork {
     }
   }
 
+  function retryAt (): number {
+    return now() + backoffMs
+  }
+
   function retryAfterSeconds (session: Session): number {
     if (session.refreshRetryAt === undefined) return DEFAULT_RETRY_AFTER_SECONDS
     return Math.max(1, Math.ceil((session.refreshRetryAt - now()) / 1000))
   }
 
-  return { run, refresh, withToken, retryPending, retryAfterSeconds }
+  return { run, refresh, withToken, retryPending, retryAfterSeconds, retryAt }
 }
 
 export function tokensFrom (tokens: TokenSet, at: number, previousRefreshToken: string | undefined): Session['tokens'] {

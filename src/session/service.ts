@@ -16,8 +16,10 @@
 //   started no earlier, waits for an older one (or another replica's) and then fetches itself
 //   unless that one's call was sent after `since`. When AIHubMix fails it answers 503 with
 //   Retry-After, not the stored copy: the client asked for fresh data.
-// - A background userinfo fetch that fails is logged and retried by a later request; the
-//   idle renewal that fails is logged and retried by the next request.
+// - A background userinfo fetch that fails (AIHubMix down, slow, broken) is logged and writes
+//   `userinfoRetryAt` (the refresh backoff, refresh.ts): until then no replica revalidates this
+//   session in the background, and requests go on with the stored userinfo. The idle renewal
+//   that fails is logged and retried by the next request.
 // - destroy(ticket) reads the session once to learn its user, so the per-user index (revoke-user)
 //   never keeps a member that sign-out or a new login ended.
 import type { FastifyBaseLogger } from 'fastify'
@@ -156,15 +158,21 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
     const run = async (): Promise<SessionLookup> => {
       const result = await locked.run(active.ticket, active.keys, log, {
         done: since === undefined
-          ? (current) => now() - current.userFetchedAt < options.userinfoTtl
+          ? (current) => !userinfoStale(current)
           : (current) => current.userFetchedAt >= since,
         step: async (current, held) => {
           const fetched = await locked.withToken(current, held, async (accessToken) => {
             const sentAt = now()
             return { user: await options.provider.userinfo(accessToken), sentAt }
           })
+          if (fetched.kind === 'failed' && since === undefined) {
+            const next: Session = { ...fetched.session, userinfoRetryAt: locked.retryAt(), lastSeenAt: now() }
+            await held.save(next)
+            return { ...fetched, session: next }
+          }
           if (fetched.kind !== 'ok') return fetched
           const next: Session = { ...fetched.session, user: fetched.value.user, userFetchedAt: fetched.value.sentAt, lastSeenAt: now() }
+          delete next.userinfoRetryAt
           await held.save(next)
           return { kind: 'ok', session: next, value: undefined }
         }
@@ -189,9 +197,15 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
     }
   }
 
+  // Older than userinfoTtl, and not backing off after a failed fetch.
+  function userinfoStale (session: Session): boolean {
+    return now() - session.userFetchedAt >= options.userinfoTtl &&
+      (session.userinfoRetryAt === undefined || session.userinfoRetryAt <= now())
+  }
+
   // Stale-while-revalidate (SPEC §7): the request that notices goes on with the stored copy.
   function revalidateInBackground (active: ActiveSession, log: FastifyBaseLogger): void {
-    if (now() - active.session.userFetchedAt < options.userinfoTtl || fetches.has(active.keys.data)) return
+    if (!userinfoStale(active.session) || fetches.has(active.keys.data)) return
     fetchUserinfo(active, log, undefined).catch((err: unknown) => {
       log.warn({ err }, 'background userinfo refresh failed')
     })

@@ -42,6 +42,13 @@ export interface Session {
    * (refresh.ts); cleared by the next successful refresh.
    */
   refreshRetryAt?: number
+  /**
+   * ms since the epoch; set when a background userinfo fetch failed (AIHubMix down): until then
+   * no replica revalidates this session's userinfo in the background (service.ts), so an outage
+   * costs AIHubMix one call per backoff per session, not one per request. ?refresh=1 ignores
+   * it; cleared by the next successful fetch.
+   */
+  userinfoRetryAt?: number
 }
 
 type Json = Record<string, unknown>
@@ -85,5 +92,6 @@ export function isSession (value: unknown): value is Session {
     isTime(value.userFetchedAt) &&
     isTime(value.createdAt) &&
     isTime(value.lastSeenAt) &&
-    (value.refreshRetryAt === undefined || isTime(value.refreshRetryAt))
+    (value.refreshRetryAt === undefined || isTime(value.refreshRetryAt)) &&
+    (value.userinfoRetryAt === undefined || isTime(value.userinfoRetryAt))
 }

@@ -104,8 +104,10 @@ t.test('isSession checks what the request path relies on', async (t) => {
     ['negative createdAt', { ...good, createdAt: -1 }],
     ['no lastSeenAt', { ...good, lastSeenAt: undefined }],
     ['infinite userFetchedAt', { ...good, userFetchedAt: Number.POSITIVE_INFINITY }],
-    ['refreshRetryAt as string', { ...good, refreshRetryAt: '1' }]
+    ['refreshRetryAt as string', { ...good, refreshRetryAt: '1' }],
+    ['negative userinfoRetryAt', { ...good, userinfoRetryAt: -1 }]
   ]
   for (const [name, value] of bad) t.notOk(isSession(value), name)
   t.ok(isSession({ ...good, refreshRetryAt: 1_700_000_000_000 }), 'a failed refresh\'s retry time is part of a session')
+  t.ok(isSession({ ...good, userinfoRetryAt: 1_700_000_000_000 }), 'so is a failed userinfo fetch\'s')
 })
