@@ -76,7 +76,7 @@ export async function admit (
     request.log.info({ event: 'access_refused', reason: decision.reason, userId: found.session.userId, via: found.state }, 'request refused')
     // §7: a disabled account ends the session; a narrowed allow list only refuses.
     if (decision.reason === 'disabled' && found.state === 'active') {
-      await ctx.sessions.destroy(found.ticket).catch(() => undefined)
+      await ctx.sessions.destroy(found.ticket, found.session.userId).catch(() => undefined)
       clearTicket(request)
     }
     await answerError(request, reply, ctx, { kind: decision.reason === 'disabled' ? 'account_disabled' : 'not_allowed' })

@@ -20,8 +20,9 @@
 //   `userinfoRetryAt` (the refresh backoff, refresh.ts): until then no replica revalidates this
 //   session in the background, and requests go on with the stored userinfo. The idle renewal
 //   that fails is logged and retried by the next request.
-// - destroy(ticket) reads the session once to learn its user, so the per-user index (revoke-user)
-//   never keeps a member that sign-out or a new login ended.
+// - destroy(ticket) reads the session once to learn its user (unless the caller already holds
+//   it), so the per-user index (revoke-user) never keeps a member that sign-out or a new login
+//   ended.
 import type { FastifyBaseLogger } from 'fastify'
 import type { ProviderClient } from '../provider/client.js'
 import type { TokenSet, UserInfo } from '../provider/responses.js'
@@ -72,8 +73,11 @@ export type TokenCallResult<T> =
 export interface SessionService {
   lookup (ticket: Ticket | undefined, log: FastifyBaseLogger): Promise<SessionLookup>
   create (tokens: TokenSet, user: UserInfo): Promise<Ticket>
-  /** Ends the session and drops it from its user's index; resolves to its user id, if one was stored. */
-  destroy (ticket: Ticket): Promise<string | undefined>
+  /**
+   * Ends the session and drops it from its user's index; resolves to its user id, if one was
+   * stored. A caller that already read the session passes its userId and saves the read.
+   */
+  destroy (ticket: Ticket, userId?: string): Promise<string | undefined>
   /** ?refresh=1 (SPEC §4): userinfo from a call sent at `since` or later, saved for the next request */
   refreshUserinfo (active: ActiveSession, log: FastifyBaseLogger, since: number): Promise<SessionLookup>
   /** An AIHubMix call with the session's token (topup): one refresh try on a 401, then the session ends (SPEC §7) */
@@ -271,11 +275,14 @@ export function createSessionService (options: SessionServiceOptions): SessionSe
       return ticket
     },
 
-    async destroy (ticket) {
+    async destroy (ticket, knownUserId) {
       const keys = sessionKeys(ticket.id)
-      const blob = await store.get(keys.data)
-      // An expired or unreadable session is still deleted; only a readable one names its user.
-      const userId = blob === null ? undefined : openSession(blob, ticketKey(ticket), keys.data)?.userId
+      let userId = knownUserId
+      if (userId === undefined) {
+        const blob = await store.get(keys.data)
+        // An expired or unreadable session is still deleted; only a readable one names its user.
+        userId = blob === null ? undefined : openSession(blob, ticketKey(ticket), keys.data)?.userId
+      }
       await store.delete(keys.data, userId)
       return userId
     },

@@ -109,7 +109,7 @@ async function decide (request: FastifyRequest, ctx: AppContext): Promise<Verdic
     request.log.info({ event: 'access_refused', reason, userId: found.session.userId, via: found.state }, 'request refused')
     // §7: a disabled account ends the session, as on a proxied request.
     if (reason === 'disabled' && found.state === 'active') {
-      await ctx.sessions.destroy(found.ticket).catch(() => undefined)
+      await ctx.sessions.destroy(found.ticket, found.session.userId).catch(() => undefined)
     }
     return { ok: false, status: 403, error: REFUSAL_ERRORS[reason] }
   }
