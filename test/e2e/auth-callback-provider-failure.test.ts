@@ -2,19 +2,17 @@
 // providerTimeout), on the token or the userinfo call, answers the 502 page and creates no
 // session: no cookie, and nothing in the store.
 import t from 'tap'
-import { Redis } from 'ioredis'
 import { Browser, followProvider } from '../helpers/browser.js'
-import { deleteKeys, makeStore, startStack, waitReady } from '../helpers/stack.js'
-import { uniquePrefix } from '../session/redis-helpers.js'
+import { startStack } from '../helpers/stack.js'
+import { rawClient, uniquePrefix } from '../session/redis-helpers.js'
+import { sharedRedisStore } from './refresh-helpers.js'
 
 const ALICE = { username: 'alice', password: 'alice-password' }
 
 t.test('AIHubMix failing at the callback: 502 page, no session', async (t) => {
   const prefix = uniquePrefix()
-  const store = makeStore('redis', prefix)
-  await waitReady(store)
-  const redis = new Redis('redis://127.0.0.1:6379')
-  t.teardown(async () => { redis.disconnect(); await store.close(); await deleteKeys(prefix) })
+  const store = await sharedRedisStore(t, prefix)
+  const redis = rawClient(t, prefix)
   const stack = await startStack(t, { sharedStore: store, config: { providerTimeout: '1s' } })
 
   const faults: Array<Record<string, unknown>> = [

@@ -4,10 +4,11 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
 import { request } from 'undici'
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import { Browser, followProvider } from '../helpers/browser.js'
-import { deleteKeys, makeStore, startStack, waitReady } from '../helpers/stack.js'
-import { uniquePrefix } from '../session/redis-helpers.js'
+import { startStack } from '../helpers/stack.js'
+import { rawClient, uniquePrefix } from '../session/redis-helpers.js'
+import { sharedRedisStore } from './refresh-helpers.js'
 
 const ALICE = { username: 'alice', password: 'alice-password' }
 
@@ -19,10 +20,8 @@ async function sessionKeysIn (redis: Redis, prefix: string): Promise<string[]> {
 
 t.test('a replayed state is refused by the store record (Redis) and creates no session', async (t) => {
   const prefix = uniquePrefix()
-  const store = makeStore('redis', prefix)
-  await waitReady(store)
-  const redis = new Redis('redis://127.0.0.1:6379')
-  t.teardown(async () => { redis.disconnect(); await store.close(); await deleteKeys(prefix) })
+  const store = await sharedRedisStore(t, prefix)
+  const redis = rawClient(t, prefix)
   const stack = await startStack(t, { sharedStore: store })
 
   const browser = new Browser()
@@ -54,10 +53,8 @@ t.test('a replayed state is refused by the store record (Redis) and creates no s
 
 t.test('a duplicated state parameter gets 400 and nothing is claimed', async (t) => {
   const prefix = uniquePrefix()
-  const store = makeStore('redis', prefix)
-  await waitReady(store)
-  const redis = new Redis('redis://127.0.0.1:6379')
-  t.teardown(async () => { redis.disconnect(); await store.close(); await deleteKeys(prefix) })
+  const store = await sharedRedisStore(t, prefix)
+  const redis = rawClient(t, prefix)
   const stack = await startStack(t, { sharedStore: store })
   const browser = new Browser()
   const start = await browser.fetch(`${stack.proxyUrl}/oauth2/start`)
